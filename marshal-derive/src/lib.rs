@@ -1,0 +1,23 @@
+//! # marshal-derive
+//!
+//! Derive macros for `marshal-core`. The expansion logic lives in ordinary
+//! modules that take and return `proc_macro2::TokenStream`, so it is unit-tested
+//! without expanding macros; the `#[proc_macro_derive]` functions are thin shims.
+//!
+//! - `#[derive(Blittable)]`: implements `marshal_core::Blittable` for a
+//!   `#[repr(C)]` (optionally `packed(N)`) struct whose fields are all
+//!   blittable, with compile-time assertions that every field offset and the size
+//!   equal what the CLR's layout rules give.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod blittable;
+
+use proc_macro::TokenStream;
+
+/// Implements `marshal_core::Blittable`; see the crate documentation.
+#[proc_macro_derive(Blittable)]
+pub fn derive_blittable(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    blittable::expand(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+}
