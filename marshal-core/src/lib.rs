@@ -17,7 +17,7 @@
 //! - [`blittable`]: [`classify`] (why a type is or is not blittable) and the
 //!   static [`Blittable`] trait.
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
-//! - [`guid`], [`hresult`], [`vartype`]: the small OLE vocabulary every stage shares.
+//! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
 //! use marshal_core::{TypeDesc, StructBuilder, Layout, classify};
@@ -41,6 +41,7 @@ extern crate self as marshal_core;
 pub mod blittable;
 pub mod guid;
 pub mod hresult;
+pub mod iunknown;
 pub mod layout;
 pub mod pin;
 pub mod types;

@@ -1,0 +1,84 @@
+//! The raw `IUnknown` ABI: the three methods every COM interface starts with.
+//!
+//! The core needs them to own interface pointers held in VARIANTs and SAFEARRAYs
+//! (AddRef on copy, Release on clear); `marshal-com` builds `ComPtr`, interface
+//! declarations and Rust-implemented objects on the same definitions.
+
+use core::ffi::c_void;
+
+use crate::guid::Guid;
+use crate::hresult::Hresult;
+
+/// `IID_IUnknown` = {00000000-0000-0000-C000-000000000046}.
+pub const IID_IUNKNOWN: Guid = Guid::from_u128(0x00000000_0000_0000_c000_000000000046);
+/// `IID_IDispatch` = {00020400-0000-0000-C000-000000000046}.
+pub const IID_IDISPATCH: Guid = Guid::from_u128(0x00020400_0000_0000_c000_000000000046);
+
+/// The vtable layout shared by every COM interface's first three slots.
+/// `extern "system"` is stdcall on 32-bit Windows and the C convention elsewhere.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct IUnknownVtbl {
+    /// `HRESULT QueryInterface(this, REFIID riid, void **ppv)`.
+    pub query_interface:
+        unsafe extern "system" fn(this: *mut c_void, iid: *const Guid, out: *mut *mut c_void) -> Hresult,
+    /// `ULONG AddRef(this)`.
+    pub add_ref: unsafe extern "system" fn(this: *mut c_void) -> u32,
+    /// `ULONG Release(this)`.
+    pub release: unsafe extern "system" fn(this: *mut c_void) -> u32,
+}
+
+/// What an interface pointer points at: an object whose first field is its vtable pointer.
+#[repr(C)]
+pub struct RawComObject {
+    /// Pointer to the (at least) IUnknown-shaped vtable.
+    pub vtbl: *const IUnknownVtbl,
+}
+
+/// Calls `AddRef` on a non-null interface pointer; returns the new count.
+///
+/// # Safety
+///
+/// `this` must be a valid, live COM interface pointer.
+pub unsafe fn add_ref(this: *mut c_void) -> u32 {
+    // SAFETY: the caller guarantees a live COM object, whose first field is its vtable.
+    unsafe {
+        let obj = this as *mut RawComObject;
+        ((*(*obj).vtbl).add_ref)(this)
+    }
+}
+
+/// Calls `Release` on a non-null interface pointer; returns the new count.
+///
+/// # Safety
+///
+/// `this` must be a valid COM interface pointer on which the caller owns one
+/// reference; the pointer must not be used afterwards unless other references remain.
+pub unsafe fn release(this: *mut c_void) -> u32 {
+    // SAFETY: the caller guarantees a live COM object and gives up one reference.
+    unsafe {
+        let obj = this as *mut RawComObject;
+        ((*(*obj).vtbl).release)(this)
+    }
+}
+
+/// Calls `QueryInterface`; on success the returned pointer carries one reference.
+///
+/// # Safety
+///
+/// `this` must be a valid, live COM interface pointer.
+pub unsafe fn query_interface(this: *mut c_void, iid: &Guid) -> Result<*mut c_void, Hresult> {
+    let mut out = core::ptr::null_mut();
+    // SAFETY: the caller guarantees a live COM object; `out` is a valid out-pointer.
+    let hr = unsafe {
+        let obj = this as *mut RawComObject;
+        ((*(*obj).vtbl).query_interface)(this, iid, &mut out)
+    };
+    if hr.is_ok() && !out.is_null() {
+        Ok(out)
+    } else if hr.is_ok() {
+        Err(Hresult::E_POINTER)
+    } else {
+        Err(hr)
+    }
+}
