@@ -17,6 +17,7 @@
 //! - [`blittable`]: [`classify`] (why a type is or is not blittable) and the
 //!   static [`Blittable`] trait.
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
+//! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types, and the blittable encoder.
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -45,6 +46,7 @@ pub mod iunknown;
 pub mod layout;
 pub mod pin;
 pub mod types;
+pub mod value;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
