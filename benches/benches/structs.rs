@@ -1,4 +1,5 @@
 //! Struct marshaling: blittable struct (expect ~no work) and converted structs,
+#![allow(missing_docs)] // criterion_group! generates an undocumented public fn
 //! runtime plan vs a hand-written conversion, memcpy as the ceiling.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
