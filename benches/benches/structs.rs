@@ -1,6 +1,6 @@
 //! Struct marshaling: blittable struct (expect ~no work) and converted structs,
-#![allow(missing_docs)] // criterion_group! generates an undocumented public fn
 //! runtime plan vs a hand-written conversion, memcpy as the ceiling.
+#![allow(missing_docs)] // criterion_group! generates an undocumented public fn
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use marshal_benches::suite::cases;
