@@ -159,8 +159,8 @@ fn form_for(
     let is_number = name.as_deref().is_some_and(|n| NUMBERS.contains(&n));
     let span = form.map(|f| f.2).unwrap_or_else(Span::call_site);
     let Some((f, n, _)) = form else {
-        if elem.is_some() {
-            return err(elem.unwrap().1, "`elem` needs `as = by_val_array(N)`");
+        if let Some((_, espan)) = elem {
+            return err(*espan, "`elem` needs `as = by_val_array(N)`");
         }
         // Defaults by Rust type, as the CLR's defaults by managed type.
         return Ok(match ty {
