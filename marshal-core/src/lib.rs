@@ -38,16 +38,20 @@
 #[allow(unused_extern_crates)]
 extern crate self as marshal_core;
 
+pub mod alloc;
 pub mod blittable;
+pub mod bstr;
 pub mod guid;
 pub mod hresult;
 pub mod iunknown;
 pub mod layout;
 pub mod pin;
+pub mod strings;
 pub mod types;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
+pub use bstr::{Bstr, BstrRef, BSTR};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
