@@ -45,6 +45,7 @@ pub mod iunknown;
 pub mod layout;
 pub mod pin;
 pub mod types;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
@@ -55,6 +56,7 @@ pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
 /// Derive [`Blittable`] for a `#[repr(C)]` struct whose fields are all blittable.

@@ -6,10 +6,15 @@ use serde_json::Value;
 
 use crate::outcome::Outcome;
 
+pub mod oleaut;
+pub mod variant;
+
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
     let family = line.get("section").or_else(|| line.get("kind")).and_then(Value::as_str).unwrap_or("");
     match family {
+        "variant" => variant::evaluate(line),
+        "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
         _ => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
