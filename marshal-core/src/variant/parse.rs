@@ -759,7 +759,16 @@ fn make_date(dp: &mut DateParse, idate: u32, offset: usize, st: &mut super::Syst
         } else {
             ORDER_MDY | ORDER_DMY | if dp.count > 2 { ORDER_YMD | ORDER_YDM } else { 0 }
         };
+        // A leading number that cannot be a day or a month (an ISO "2001-02-03") is read as
+        // year-month-day first, whatever the locale's order (what Wine 8 answers under de-DE).
+        let iso = dp.count > 2 && v1 > 31 && all & ORDER_YMD != 0 && valid_month_day(v3, v2, v1);
+        if iso {
+            core::mem::swap(&mut v1, &mut v3);
+        }
         'outer: loop {
+            if iso {
+                break 'outer;
+            }
             while all != 0 {
                 let t = match attempt {
                     0 => match idate {
