@@ -68,8 +68,19 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
     if src.vt.is_byref() && unsafe { src.data.ptr }.is_null() {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    // SAFETY: caller contract.
-    let deref = Variant::wrap(unsafe { copy_ind_raw(src)? });
+    // By-value sources are read in place (no copy of their BSTR); BYREF ones are
+    // dereferenced into an owned copy first, as `VariantCopyInd` does.
+    let owned_deref;
+    let deref: &Variant = if src.vt.is_byref() {
+        // SAFETY: caller contract.
+        owned_deref = Variant::wrap(unsafe { copy_ind_raw(src)? });
+        &owned_deref
+    } else {
+        super::owned::validate(src).map_err(Hresult::from)?;
+        // SAFETY: Variant is repr(transparent) over VARIANT; the reference is only read and
+        // never dropped as an owner (it borrows `src`).
+        unsafe { &*(src as *const VARIANT as *const Variant) }
+    };
     if deref.vt().is_array() || vt.is_array() {
         // SAFEARRAY coercions (identical type → SafeArrayCopy, VT_ARRAY|VT_UI1 ↔ BSTR) belong
         // to the safearray module, which is not part of this build yet.
@@ -82,7 +93,7 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         }
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    let mut out = coerce(&deref, lcid, flags, vt)?;
+    let mut out = coerce(deref, lcid, flags, vt)?;
     out.vt = vt;
     Ok(out)
 }
