@@ -7,8 +7,8 @@
 //!   [`Variant`] as the CLR's `GetNativeVariantForObject` / `GetObjectForNativeVariant` map them.
 //! - [`Decimal`], [`Currency`], [`Date`] / [`SystemTime`]: the value types, with oleaut32's
 //!   conversions and rounding.
-//! - [`change_type`] / [`change_type_ex`]: `VariantChangeType(Ex)` for every scalar type.
-//! - [`parse`] and [`format`]: `Var*FromStr` / `VarBstrFrom*` under en-US, invariant,
+//! - [`change_type()`] / [`change_type_ex`]: `VariantChangeType(Ex)` for every scalar type.
+//! - [`parse`] and [`format`](mod@format): `Var*FromStr` / `VarBstrFrom*` under en-US, invariant,
 //!   German and Japanese locales ([`locale`]).
 //!
 //! VARIANTs read from native memory are validated first ([`Variant::from_raw`],

@@ -205,7 +205,7 @@ impl Variant {
         &self.0
     }
 
-    /// A pointer suitable for a `VARIANT*` [in] parameter.
+    /// A pointer suitable for a `VARIANT*` `[in]` parameter.
     pub fn as_ptr(&self) -> *const VARIANT {
         &self.0
     }
