@@ -54,6 +54,7 @@ pub mod plan;
 pub mod strings;
 pub mod types;
 pub mod value;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
@@ -65,6 +66,7 @@ pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
 pub use marshal::Marshal;

@@ -9,6 +9,8 @@ use crate::outcome::Outcome;
 pub mod bstr;
 pub mod layout;
 pub mod strings;
+pub mod oleaut;
+pub mod variant;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
@@ -16,6 +18,8 @@ pub fn evaluate(line: &Value) -> Outcome {
         "layout" => layout::evaluate(line),
         "strings" => strings::evaluate(line),
         "bstr" => bstr::evaluate(line),
+        "variant" => variant::evaluate(line),
+        "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
