@@ -44,6 +44,7 @@ pub mod hresult;
 pub mod iunknown;
 pub mod layout;
 pub mod pin;
+pub mod safearray;
 pub mod types;
 pub mod vartype;
 
@@ -51,6 +52,7 @@ pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
+pub use safearray::{Bound, SafeArray, SafeArrayError};
 pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
