@@ -52,6 +52,7 @@ pub mod marshal;
 pub mod pin;
 pub mod plan;
 pub mod strings;
+pub mod safearray;
 pub mod types;
 pub mod value;
 pub mod variant;
@@ -62,6 +63,7 @@ pub use bstr::{Bstr, BstrRef, BSTR};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
+pub use safearray::{Bound, SafeArray, SafeArrayError};
 pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,

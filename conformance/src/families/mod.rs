@@ -11,6 +11,7 @@ pub mod layout;
 pub mod strings;
 pub mod oleaut;
 pub mod variant;
+pub mod safearray;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
@@ -20,6 +21,7 @@ pub fn evaluate(line: &Value) -> Outcome {
         "bstr" => bstr::evaluate(line),
         "variant" => variant::evaluate(line),
         "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
+        "safearray" => safearray::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
