@@ -321,7 +321,7 @@ impl CallPlan {
                     (plan, AbiType::Pointer, size)
                 }
                 (_, PassBy::Value) => {
-                    if p.out_attr && !p.in_attr && matches!(p.ty, TypeDesc::String(_)) {
+                    if p.out_attr && matches!(p.ty, TypeDesc::String(_)) {
                         // CoreCLR refuses [Out] on a by-value string (use StringBuilder).
                         return Err(invalid("[Out] on a by-value string is not allowed"));
                     }

@@ -7,11 +7,13 @@ use serde_json::Value;
 use crate::outcome::Outcome;
 
 pub mod layout;
+pub mod pinvoke;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
     match crate::runner::family_of(line) {
         "layout" => layout::evaluate(line),
+        "pinvoke" => pinvoke::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
