@@ -52,7 +52,7 @@ pub use error::PinvokeError;
 pub use handle::{Release, SafeHandle};
 pub use last_error::{last_error, set_last_error};
 pub use library::Library;
-pub use signature::{Function, Param, PassBy, Signature};
+pub use signature::{ptr_to_string, ptr_to_structure, Function, Param, PassBy, Signature};
 
 #[doc(hidden)]
 pub mod __private {

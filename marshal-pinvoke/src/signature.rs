@@ -582,7 +582,8 @@ fn convert_in(
                 marshal::write_ptr(&mut arena[slot_off..], 0);
                 return Ok(());
             }
-            if *copy_in || (pp.blittable && !matches!(v, Value::Null)) {
+            let out_unset = pp.param.pass == PassBy::Out && matches!(v, Value::Null);
+            if *copy_in && !out_unset {
                 if matches!(v, Value::Null)
                     && !matches!(ty, TypeDesc::String(_) | TypeDesc::Pointer | TypeDesc::FnPtr | TypeDesc::Interface(_))
                 {
@@ -814,4 +815,30 @@ fn convert_out(
             Ok(())
         }
     }
+}
+
+/// `Marshal.PtrToString*`: the string of form `repr` (under `charset`) at `p`;
+/// `Value::Null` for a null pointer. Nothing is freed.
+///
+/// # Safety
+/// `p` is null or points to a valid string of that form.
+pub unsafe fn ptr_to_string(repr: StringRepr, charset: CharSet, p: *const c_void) -> Value {
+    // SAFETY: the caller's contract.
+    unsafe { marshal::read_string(marshal::string_form(repr, charset), p as usize) }
+}
+
+/// `Marshal.PtrToStructure`: the managed value of `ty` from its native form at
+/// `p` (strings inside are read, not freed).
+///
+/// # Safety
+/// `p` points to a valid native form of `ty`.
+pub unsafe fn ptr_to_structure(ty: &TypeDesc, charset: CharSet, p: *const c_void) -> Result<Value, PinvokeError> {
+    if p.is_null() {
+        return Err(PinvokeError::NullNotAllowed { at: "ptr_to_structure".into() });
+    }
+    let (size, _) = marshal::size_align(ty, charset)?;
+    // SAFETY: the caller's contract: `size` readable bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, size) };
+    // SAFETY: as above.
+    unsafe { marshal::read(ty, charset, bytes, "structure") }
 }
