@@ -250,7 +250,6 @@ pub(crate) struct ParamPlan {
     pub(crate) slot: (usize, usize),
     /// Offset and size of the pointee slot (ByRef, Class, ArrayByRef pointer).
     pub(crate) inner: (usize, usize),
-    pub(crate) blittable: bool,
 }
 
 /// A prepared signature without a code address.
@@ -346,7 +345,7 @@ impl CallPlan {
             arena += words(slot.1) * 8;
             let inner = (arena, inner);
             arena += words(inner.1) * 8;
-            out.push(ParamPlan { param: p.clone(), plan, abi, slot, inner, blittable });
+            out.push(ParamPlan { param: p.clone(), plan, abi, slot, inner });
         }
         let ret_abi = match &ret {
             None => AbiType::Void,

@@ -4,7 +4,7 @@
 //!
 //! | Rust type | native | cost |
 //! |---|---|---|
-//! | `i8` … `u64`, `isize`, `usize`, `f32`, `f64`, raw pointers, `extern "C" fn` | itself | none |
+//! | `i8` … `u64`, `isize`, `usize`, `f32`, `f64`, raw pointers, `extern "C" fn` (also in `Option`) | itself | none |
 //! | `bool` | Win32 `BOOL` (4 bytes, 1/0; any nonzero reads as true) | none |
 //! | `&T`, `&mut T` (`T: Blittable`) | `const T*` / `T*`, pinned (In / In-Out) | none: no copy |
 //! | `&[T]`, `&mut [T]` (`T: Blittable`) | `const T*` / `T*` to the elements (LPArray, pinned) | none: no copy |
@@ -334,6 +334,15 @@ macro_rules! fn_ptr_args {
     ($($a:ident),*) => {
         // SAFETY: a function pointer crosses as itself.
         unsafe impl<R, $($a),*> Arg for extern "C" fn($($a),*) -> R {
+            type Native = Self;
+            type Prepared = Self;
+            #[inline(always)]
+            fn prepare(self) -> Result<Self, PinvokeError> { Ok(self) }
+            #[inline(always)]
+            fn native(p: &Self) -> Self { *p }
+        }
+        // SAFETY: `None` is the null function pointer (guaranteed niche).
+        unsafe impl<R, $($a),*> Arg for Option<extern "C" fn($($a),*) -> R> {
             type Native = Self;
             type Prepared = Self;
             #[inline(always)]
