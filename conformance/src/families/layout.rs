@@ -14,12 +14,11 @@
 
 use serde_json::{json, Map, Value};
 
-use marshal_core::blittable::classify_for;
 use marshal_core::layout::Target;
+use marshal_core::plan::Plan;
 use marshal_core::types::{
     BoolRepr, CharRepr, CharSet, LayoutKind, Prim, StringRepr, StructBuilder, TypeDesc, TypeSet,
 };
-use marshal_core::value::{read_blittable, write_blittable};
 use marshal_core::{InterfaceKind, Layout, LayoutError};
 
 use crate::oracle_value::{json_to_value, value_to_json, TypeNames};
@@ -69,10 +68,12 @@ pub fn evaluate(line: &Value) -> Outcome {
                 return out;
             }
             out.set("size", layout.size());
-            if classify_for(&ty, TARGET).is_blittable() {
-                blittable_bytes(line, &ty, &layout, &recorded_fields, &names, &mut out);
-            } else if line.get("expect_error").and_then(Value::as_bool) == Some(true) {
-                return Outcome::unsupported("layout: to-native of non-blittable structs (struct plans)");
+            match Plan::for_type(&ty, TARGET) {
+                Ok(plan) => struct_bytes(line, &ty, &plan, &layout, &recorded_fields, &names, &mut out),
+                Err(e) if line.get("expect_error").and_then(Value::as_bool) == Some(true) => {
+                    return Outcome::unsupported(format!("layout: no plan for this struct: {e}"));
+                }
+                Err(_) => {}
             }
         }
         Err(e @ LayoutError::MisalignedReference { .. }) => {
@@ -103,36 +104,36 @@ fn with_offsets(recorded: &[Value], offset: impl Fn(&str) -> Option<i64>) -> Val
     )
 }
 
-fn blittable_bytes(
+fn struct_bytes(
     line: &Value,
     ty: &TypeDesc,
+    plan: &Plan,
     layout: &Layout,
     recorded_fields: &[Value],
     names: &TypeNames,
     out: &mut Outcome,
 ) {
-    let size = layout.size() as usize;
-    if let Some(sample) = line.get("sample") {
-        // A sample the runner cannot rebuild (a delegate, a fixed buffer shown by its
-        // first element) leaves the byte outputs unproduced: the line is not supported.
-        if let Ok(value) = json_to_value(sample, ty, names) {
-            for (fill, hex_key, overrun_key) in [(0x00u8, "hex", "overrun"), (0xCC, "hex_cc", "overrun_cc")] {
-                // One guard byte past the struct shows whether the engine wrote beyond it.
-                let mut buf = vec![fill; size + 1];
-                match write_blittable(ty, &value, TARGET, &mut buf[..size]) {
-                    Ok(()) => {
-                        out.set(overrun_key, buf[size] != fill);
-                        out.set(hex_key, hex(&buf[..size]));
+    let size = plan.size();
+    // A sample the runner cannot rebuild (a delegate, a fixed buffer shown by its
+    // first element) leaves the byte outputs unproduced: the line is not supported.
+    if let Some(value) = line.get("sample").and_then(|s| json_to_value(s, ty, names).ok()) {
+        for (fill, hex_key, overrun_key) in [(0x00u8, "hex", "overrun"), (0xCC, "hex_cc", "overrun_cc")] {
+            // One guard byte past the struct shows whether the engine wrote beyond it.
+            let mut buf = vec![fill; size + 1];
+            match plan.to_native(&value, &mut buf[..size]) {
+                Ok(()) => {
+                    out.set(overrun_key, buf[size] != fill);
+                    out.set(hex_key, hex(&buf[..size]));
+                    if fill == 0 {
+                        // SAFETY: the bytes were written by to_native of this plan.
+                        if let Ok(back) = unsafe { plan.from_native(&buf[..size]) } {
+                            out.set("roundtrip", value_to_json(&back, ty, names));
+                        }
                     }
-                    Err(e) => out.engine_error = Some(e.to_string()),
+                    // SAFETY: as above; destroy frees what to_native allocated.
+                    unsafe { plan.destroy(&mut buf[..size]) };
                 }
-            }
-            if let Some(Value::String(h)) = out.outputs.get("hex").cloned() {
-                if let Some(bytes) = unhex(&h) {
-                    if let Ok(back) = read_blittable(ty, TARGET, &bytes) {
-                        out.set("roundtrip", value_to_json(&back, ty, names));
-                    }
-                }
+                Err(e) => out.engine_error = Some(e.to_string()),
             }
         }
     }
@@ -148,7 +149,8 @@ fn blittable_bytes(
         }
     }
     out.set("pattern_hex", hex(&pattern));
-    if let Ok(v) = read_blittable(ty, TARGET, &pattern) {
+    // SAFETY: every pointer field of the pattern is zeroed (null).
+    if let Ok(v) = unsafe { plan.from_native(&pattern) } {
         out.set("from_pattern", value_to_json(&v, ty, names));
     }
 }
