@@ -12,6 +12,7 @@ pub mod strings;
 pub mod oleaut;
 pub mod variant;
 pub mod safearray;
+pub mod pinvoke;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
@@ -22,6 +23,7 @@ pub fn evaluate(line: &Value) -> Outcome {
         "variant" => variant::evaluate(line),
         "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
         "safearray" => safearray::evaluate(line),
+        "pinvoke" => pinvoke::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
