@@ -1,0 +1,267 @@
+//! Shared by the integration tests: where Wine's files are, the recorded vectors, and the model → oracle JSON
+//! encoding (the same shape `oracle/tlbdump.c` prints).
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use marshal_typelib::api;
+use marshal_typelib::*;
+use serde_json::{json, Map, Value as Json};
+
+/// Where Debian's wine64 puts Wine's PE files (type libraries included).
+pub const WINE_DIR: &str = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows";
+
+/// Wine's directory, or `None` (with a note) when wine64 is not installed. Under CI (`CI` set) a missing Wine is a
+/// failure: .ci/run installs it.
+pub fn wine_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(WINE_DIR);
+    if dir.join("stdole2.tlb").exists() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("wine64 is not installed ({WINE_DIR} missing): .ci/run must install wine64");
+    }
+    eprintln!("skipped: wine64 not installed ({WINE_DIR} missing)");
+    None
+}
+
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+/// The lines of a gzip'd JSONL vector file.
+pub fn read_vectors(name: &str) -> Vec<Json> {
+    let path = vectors_dir().join(name);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut text).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+pub fn guid(g: &marshal_core::Guid) -> Json {
+    Json::String(g.to_string())
+}
+
+pub fn opt_str(s: &Option<String>) -> Json {
+    match s {
+        Some(s) => Json::String(s.clone()),
+        None => Json::Null,
+    }
+}
+
+pub fn value(v: &Value) -> Json {
+    let mut m = Map::new();
+    m.insert("vt".into(), json!(v.vt().0));
+    match v {
+        Value::R4(f) => {
+            m.insert("bits".into(), json!(hex(&f.to_le_bytes())));
+        }
+        Value::R8(f) | Value::Date(f) => {
+            m.insert("bits".into(), json!(hex(&f.to_le_bytes())));
+        }
+        Value::Bstr(s) => {
+            m.insert("s".into(), opt_str(s));
+        }
+        Value::Decimal(d) => {
+            m.insert("hex".into(), json!(hex(d)));
+        }
+        Value::Unsupported(_) => {
+            m.insert("unsupported".into(), json!(true));
+        }
+        Value::Empty | Value::Null => {}
+        other => {
+            m.insert("i".into(), json!(other.as_i64().unwrap()));
+        }
+    }
+    Json::Object(m)
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn custdata(c: &[CustData]) -> Json {
+    Json::Array(c.iter().map(|c| json!({"guid": guid(&c.guid), "value": value(&c.value)})).collect())
+}
+
+/// `{"lib", "index", "name"}` of a referenced type, as the oracle prints `GetRefTypeInfo`'s result.
+pub fn reference(lib: &TypeLib, r: &TypeRef, resolver: &dyn Resolver) -> Json {
+    match lib.resolve_ref(r, resolver) {
+        Ok((target, index)) => json!({
+            "lib": guid(&target.attr.guid),
+            "index": index,
+            "name": target.types[index as usize].name,
+        }),
+        Err(e) => json!({"error": e.to_string()}),
+    }
+}
+
+pub fn tdesc(lib: &TypeLib, t: &ElemType, resolver: &dyn Resolver) -> Json {
+    let mut m = Map::new();
+    m.insert("vt".into(), json!(t.vt().0));
+    match t {
+        ElemType::Ptr(inner) | ElemType::SafeArray(inner) => {
+            m.insert("t".into(), tdesc(lib, inner, resolver));
+        }
+        ElemType::CArray { elem, bounds } => {
+            m.insert("elem".into(), tdesc(lib, elem, resolver));
+            m.insert("bounds".into(), json!(bounds.iter().map(|(c, l)| json!([c, l])).collect::<Vec<_>>()));
+        }
+        ElemType::UserDefined(r) => {
+            m.insert("ref".into(), reference(lib, r, resolver));
+        }
+        ElemType::Base(_) => {}
+    }
+    Json::Object(m)
+}
+
+/// A type info as the oracle prints it, through the API view ([`api`]).
+pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver) -> Json {
+    let ti = &lib.types[index];
+    let view = api::TypeInfoView::new(lib, index, resolver);
+    let attr = view.type_attr();
+    let mut m = Map::new();
+    m.insert("guid".into(), guid(&attr.guid));
+    m.insert("lcid".into(), json!(attr.lcid));
+    m.insert("cbSizeInstance".into(), json!(attr.size));
+    m.insert("typekind".into(), json!(attr.kind.raw()));
+    m.insert("cFuncs".into(), json!(attr.func_count));
+    m.insert("cVars".into(), json!(attr.var_count));
+    m.insert("cImplTypes".into(), json!(attr.impl_count));
+    m.insert("cbSizeVft".into(), json!(attr.vft_size));
+    m.insert("cbAlignment".into(), json!(attr.align));
+    m.insert("wTypeFlags".into(), json!(attr.flags));
+    m.insert("major".into(), json!(attr.major));
+    m.insert("minor".into(), json!(attr.minor));
+    if let Some(a) = &ti.alias {
+        m.insert("alias".into(), tdesc(lib, a, resolver));
+    }
+    m.insert("name".into(), json!(ti.name));
+    m.insert("doc".into(), opt_str(&ti.doc));
+    m.insert("helpctx".into(), json!(ti.help_context));
+    m.insert("helpstringctx".into(), json!(ti.help_string_context));
+    m.insert("custdata".into(), custdata(&ti.custom));
+    m.insert(
+        "impltypes".into(),
+        Json::Array(
+            view.impl_types()
+                .iter()
+                .map(|it| {
+                    let mut o = Map::new();
+                    o.insert("ref".into(), reference(lib, &it.target, resolver));
+                    o.insert("flags".into(), json!(it.flags));
+                    if ti.kind == TypeKind::Coclass {
+                        o.insert("custdata".into(), custdata(&it.custom));
+                    }
+                    Json::Object(o)
+                })
+                .collect(),
+        ),
+    );
+    let funcs = view.funcs();
+    m.insert(
+        "funcs".into(),
+        Json::Array(
+            funcs
+                .iter()
+                .map(|f| {
+                    let (flib, f) = (f.lib(), &f.func);
+                    json!({
+                        "memid": f.memid,
+                        "funckind": f.kind.raw(),
+                        "invkind": f.invkind.raw(),
+                        "callconv": f.callconv.0,
+                        "cParams": f.params.len(),
+                        "cParamsOpt": f.opt_params,
+                        "oVft": f.vtable_offset,
+                        "wFuncFlags": f.flags,
+                        "ret": tdesc(flib, &f.ret, resolver),
+                        "params": f.params.iter().map(|p| {
+                            let mut o = Map::new();
+                            o.insert("t".into(), tdesc(flib, &p.ty, resolver));
+                            o.insert("flags".into(), json!(p.flags));
+                            if let Some(d) = &p.default { o.insert("default".into(), value(d)); }
+                            o.insert("custdata".into(), custdata(&p.custom));
+                            Json::Object(o)
+                        }).collect::<Vec<_>>(),
+                        "name": f.name,
+                        "doc": opt_str(&f.doc),
+                        "helpctx": f.help_context,
+                        "helpstringctx": f.help_string_context,
+                        "custdata": custdata(&f.custom),
+                    })
+                })
+                .collect(),
+        ),
+    );
+    m.insert(
+        "vars".into(),
+        Json::Array(
+            ti.vars
+                .iter()
+                .map(|v| {
+                    let mut o = Map::new();
+                    o.insert("memid".into(), json!(v.memid));
+                    o.insert("varkind".into(), json!(v.kind.raw()));
+                    o.insert("wVarFlags".into(), json!(v.flags));
+                    o.insert("t".into(), tdesc(lib, &v.ty, resolver));
+                    match &v.value {
+                        VarValue::Const(c) => o.insert("value".into(), value(c)),
+                        VarValue::Offset(off) => o.insert("oInst".into(), json!(off)),
+                    };
+                    o.insert("name".into(), json!(v.name));
+                    o.insert("doc".into(), opt_str(&v.doc));
+                    o.insert("helpctx".into(), json!(v.help_context));
+                    o.insert("helpstringctx".into(), json!(v.help_string_context));
+                    o.insert("custdata".into(), custdata(&v.custom));
+                    Json::Object(o)
+                })
+                .collect(),
+        ),
+    );
+    Json::Object(m)
+}
+
+/// Compares `ours` against the oracle's `theirs` on every key `ours` has (recursively), appending
+/// `path: ours != theirs` lines to `out`. Custom data lists compare as sets (their order is the loader's).
+pub fn compare(path: &str, ours: &Json, theirs: &Json, out: &mut Vec<String>) {
+    match (ours, theirs) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, v) in a {
+                let p = format!("{path}.{k}");
+                match b.get(k) {
+                    Some(w) if k == "custdata" => {
+                        let mut x: Vec<String> = v.as_array().into_iter().flatten().map(|e| e.to_string()).collect();
+                        let mut y: Vec<String> = w.as_array().into_iter().flatten().map(|e| e.to_string()).collect();
+                        x.sort();
+                        y.sort();
+                        if x != y {
+                            out.push(format!("{p}: {x:?} != {y:?}"));
+                        }
+                    }
+                    Some(w) => compare(&p, v, w, out),
+                    None => out.push(format!("{p}: missing in oracle")),
+                }
+            }
+        }
+        (Json::Array(a), Json::Array(b)) => {
+            if a.len() != b.len() {
+                out.push(format!("{path}: length {} != {}", a.len(), b.len()));
+            }
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                // Where Wine's GetFuncDesc failed or crashed (the oracle recorded `error` / `crashed`: widl stored
+                // an inline default of VT 31 for -1, which Wine's VariantCopy rejects), there is nothing to compare.
+                if y.get("crashed").is_some() || y.get("error").is_some() {
+                    continue;
+                }
+                compare(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        (a, b) => {
+            if a != b {
+                out.push(format!("{path}: {a} != {b}"));
+            }
+        }
+    }
+}
