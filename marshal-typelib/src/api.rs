@@ -95,12 +95,54 @@ impl<'a> TypeInfoView<'a> {
             major: ti.major,
             minor: ti.minor,
         };
+        if self.lib.pointer_size() != NATIVE_POINTER {
+            self.fix_pointer_size(&mut attr);
+        }
         if ti.kind == TypeKind::Dispatch {
             attr.func_count = (ti.vft_size as u32 / ptr) as u16;
             attr.vft_size = (7 * NATIVE_POINTER) as u16;
             attr.flags &= !typeflags::OLEAUTOMATION;
         }
         attr
+    }
+
+    /// A library built for another pointer size reports the sizes of the caller's platform for what holds
+    /// pointers: interfaces and coclasses are one pointer, and so are aliases of pointer types.
+    fn fix_pointer_size(&self, attr: &mut TypeAttr) {
+        use marshal_core::VarType;
+        let ti = self.info();
+        match ti.kind {
+            TypeKind::Interface | TypeKind::Dispatch | TypeKind::Coclass => {
+                attr.size = NATIVE_POINTER;
+                attr.align = NATIVE_POINTER as u16;
+            }
+            TypeKind::Alias => match &ti.alias {
+                Some(ElemType::Base(
+                    VarType::BSTR | VarType::DISPATCH | VarType::UNKNOWN | VarType::LPSTR | VarType::LPWSTR,
+                ))
+                | Some(ElemType::Ptr(_))
+                | Some(ElemType::SafeArray(_)) => {
+                    attr.size = NATIVE_POINTER;
+                    attr.align = NATIVE_POINTER as u16;
+                }
+                Some(ElemType::Base(VarType::VARIANT)) => {
+                    attr.size = 2 * NATIVE_POINTER + 8;
+                    attr.align = NATIVE_POINTER as u16;
+                }
+                Some(ElemType::CArray { .. }) | Some(ElemType::UserDefined(_)) => {
+                    if let Some((size, align)) =
+                        crate::layout::size_of_elem(self.lib, ti.alias.as_ref().unwrap(), self.resolver, NATIVE_POINTER)
+                    {
+                        attr.size = size;
+                        attr.align = align;
+                    }
+                }
+                _ => {
+                    attr.align = if attr.size < NATIVE_POINTER { attr.size as u16 } else { NATIVE_POINTER as u16 };
+                }
+            },
+            _ => {}
+        }
     }
 
     /// `GetRefTypeOfImplType` / `GetImplTypeFlags` for each implemented type. Every dispinterface reports that it
@@ -121,9 +163,10 @@ impl<'a> TypeInfoView<'a> {
     /// as the return type (else `HRESULT` as `void`), and no trailing `[lcid]` parameter.
     pub fn funcs(&self) -> Vec<ApiFunc<'a>> {
         let ti = self.info();
-        let ptr = self.lib.pointer_size().max(1);
-        let fix_vft = |f: &mut FuncDesc| {
-            f.vtable_offset = ((f.vtable_offset as u32 * NATIVE_POINTER / ptr) as u16) & 0xFFFC;
+        // Vtable offsets are stored in the pointer size of the library holding the function; a loader scales them
+        // to its own.
+        let fix_vft = |f: &mut FuncDesc, ptr: u32| {
+            f.vtable_offset = ((f.vtable_offset as u32 * NATIVE_POINTER / ptr.max(1)) as u16) & 0xFFFC;
         };
         if ti.kind != TypeKind::Dispatch {
             return ti
@@ -131,7 +174,7 @@ impl<'a> TypeInfoView<'a> {
                 .iter()
                 .map(|f| {
                     let mut func = f.clone();
-                    fix_vft(&mut func);
+                    fix_vft(&mut func, self.lib.pointer_size());
                     ApiFunc { lib: RefTarget::This(self.lib), func }
                 })
                 .collect();
@@ -143,7 +186,8 @@ impl<'a> TypeInfoView<'a> {
                 // A dispinterface's own functions have no vtable slot, whatever the file stores.
                 f.func.vtable_offset = 0;
             } else {
-                fix_vft(&mut f.func);
+                let ptr = f.lib().pointer_size();
+                fix_vft(&mut f.func, ptr);
             }
             to_dispatch_form(&mut f.func);
         }

@@ -25,6 +25,7 @@
 pub mod api;
 mod bytes;
 pub mod error;
+pub mod layout;
 pub mod model;
 pub mod msft;
 pub mod pe;
@@ -32,6 +33,7 @@ pub mod resolve;
 pub mod value;
 
 pub use error::{Result, TypeLibError};
+pub use layout::{com_signature, ComParam, ComSignature, Direction, Mapper};
 pub use model::*;
 pub use resolve::{LibraryMap, RefTarget, Resolver, SearchPath};
 pub use value::Value;

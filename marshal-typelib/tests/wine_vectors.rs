@@ -10,7 +10,27 @@ use serde_json::json;
 fn check_library(file: &str) {
     let Some(dir) = wine_dir() else { return };
     let lines = read_vectors(&format!("wine_{}.jsonl.gz", file.rsplit_once('.').unwrap().0));
-    let lib = TypeLib::from_file(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    check_against(file, &dir.join(file), lines);
+}
+
+fn check_widl(arch: u32) {
+    let Some(path) = widl("testlib", arch) else { return };
+    let mut lines = read_vectors(&format!("widl_testlib{arch}.jsonl.gz"));
+    // widl's build stamp differs between the recording and this build.
+    for l in &mut lines {
+        if let Some(serde_json::Value::Array(c)) = l.get_mut("custdata") {
+            c.retain(|e| !is_widl_stamp(e["guid"].as_str().unwrap()));
+        }
+    }
+    check_against(&format!("testlib{arch}.tlb"), &path, lines);
+}
+
+fn check_against(file: &str, path: &std::path::Path, lines: Vec<serde_json::Value>) {
+    let dir = std::path::PathBuf::from(WINE_DIR);
+    let mut lib = TypeLib::from_file(path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    if file.starts_with("testlib") {
+        lib.custom.retain(|c| !is_widl_stamp(&c.guid.to_string()));
+    }
     let resolver = SearchPath::new([dir.clone()]);
     let head = &lines[0];
     assert_eq!(head["kind"], "typelib");
@@ -26,6 +46,8 @@ fn check_library(file: &str) {
         "name": lib.name,
         "doc": opt_str(&lib.doc),
         "helpfile": opt_str(&lib.help_file),
+        // Wine reports the header's help string context as the library's help context.
+        "helpctx": lib.help_string_context,
         "helpstringdll": opt_str(&lib.help_string_dll),
         "custdata": custdata(&lib.custom),
         "types": lib.types.iter().map(|t| t.kind.raw()).collect::<Vec<_>>(),
@@ -72,4 +94,14 @@ fn msxml3() {
 #[test]
 fn msado15() {
     check_library("msado15.dll");
+}
+
+#[test]
+fn widl_testlib_win64() {
+    check_widl(64);
+}
+
+#[test]
+fn widl_testlib_win32() {
+    check_widl(32);
 }

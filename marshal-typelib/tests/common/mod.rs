@@ -159,6 +159,17 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver) -> J
                 .collect(),
         ),
     );
+    let module_entry = |f: &FuncDesc| -> Option<(Json, Json, u16)> {
+        if ti.kind != TypeKind::Module {
+            return None;
+        }
+        // GetDllEntry: a named export reports ordinal 0xFFFF, an ordinal export no name.
+        Some(match &f.entry {
+            Some(DllEntry::Name(n)) => (opt_str(&ti.dll_name), json!(n), 0xFFFF),
+            Some(DllEntry::Ordinal(o)) => (opt_str(&ti.dll_name), Json::Null, *o),
+            None => (opt_str(&ti.dll_name), Json::Null, 0),
+        })
+    };
     let funcs = view.funcs();
     m.insert(
         "funcs".into(),
@@ -167,7 +178,8 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver) -> J
                 .iter()
                 .map(|f| {
                     let (flib, f) = (f.lib(), &f.func);
-                    json!({
+                    let entry = module_entry(f);
+                    let mut j = json!({
                         "memid": f.memid,
                         "funckind": f.kind.raw(),
                         "invkind": f.invkind.raw(),
@@ -190,7 +202,13 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver) -> J
                         "helpctx": f.help_context,
                         "helpstringctx": f.help_string_context,
                         "custdata": custdata(&f.custom),
-                    })
+                    });
+                    if let Some((dll, name, ordinal)) = entry {
+                        j["dll"] = dll;
+                        j["entry"] = name;
+                        j["ordinal"] = json!(ordinal);
+                    }
+                    j
                 })
                 .collect(),
         ),
@@ -264,4 +282,42 @@ pub fn compare(path: &str, ours: &Json, theirs: &Json, out: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// Builds `tests/idl/<name>.idl` with widl for Win64 (`arch` 64) or Win32 (32) into the test's temp dir; `None`
+/// (with a note) when widl is not installed (CI requires it).
+pub fn widl(name: &str, arch: u32) -> Option<PathBuf> {
+    let widl = Path::new("/usr/lib/wine/widl");
+    if !widl.exists() || wine_dir().is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("widl is not installed: .ci/run must install wine64-tools");
+        }
+        eprintln!("skipped: widl not installed");
+        return None;
+    }
+    let out_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("widl");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // One output per call: tests run in parallel and must not read a file another is writing.
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out = out_dir.join(format!("{name}{arch}-{}-{n}.tlb", std::process::id()));
+    let idl = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/idl").join(format!("{name}.idl"));
+    let status = std::process::Command::new(widl)
+        .arg("-I/usr/include/wine/wine/windows")
+        .arg(format!("-L{WINE_DIR}"))
+        .arg(format!("-m{arch}"))
+        .arg("-t")
+        .arg("-o")
+        .arg(&out)
+        .arg(&idl)
+        .status()
+        .expect("run widl");
+    assert!(status.success(), "widl failed on {}", idl.display());
+    Some(out)
+}
+
+/// The custom data widl stamps into every library (its version and the build time): not comparable between a
+/// recording and a rebuild.
+pub fn is_widl_stamp(g: &str) -> bool {
+    g.starts_with("{DE77BA6")
 }
