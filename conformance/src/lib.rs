@@ -7,6 +7,8 @@
 #![warn(missing_docs)]
 
 pub mod families;
+pub mod oracle_value;
 pub mod outcome;
+pub mod runner;
 
 pub use outcome::Outcome;

@@ -17,6 +17,8 @@
 //! - [`blittable`]: [`classify`] (why a type is or is not blittable) and the
 //!   static [`Blittable`] trait.
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
+//! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types.
+//! - [`plan`]: compiled struct plans: `StructureToPtr`, `PtrToStructure`, `DestroyStructure`.
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -44,7 +46,9 @@ pub mod hresult;
 pub mod iunknown;
 pub mod layout;
 pub mod pin;
+pub mod plan;
 pub mod types;
+pub mod value;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};

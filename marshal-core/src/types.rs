@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::guid::Guid;
 use crate::layout::{Layout, LayoutError, Target};
+use crate::plan::{Plan, PlanError};
 use crate::vartype::VarType;
 
 /// A primitive number: the blittable scalars of the CLR.
@@ -440,6 +441,7 @@ pub struct StructDesc {
     fields: Vec<FieldDesc>,
     has_reference: bool,
     layouts: [OnceLock<Result<Arc<Layout>, LayoutError>>; Target::COUNT],
+    plans: [OnceLock<Result<Arc<Plan>, PlanError>>; Target::COUNT],
 }
 
 impl StructDesc {
@@ -478,6 +480,14 @@ impl StructDesc {
         compute: impl FnOnce() -> Result<Arc<Layout>, LayoutError>,
     ) -> Result<Arc<Layout>, LayoutError> {
         self.layouts[target.cache_index()].get_or_init(compute).clone()
+    }
+
+    pub(crate) fn cached_plan(
+        &self,
+        target: Target,
+        compute: impl FnOnce() -> Result<Arc<Plan>, PlanError>,
+    ) -> Result<Arc<Plan>, PlanError> {
+        self.plans[target.cache_index()].get_or_init(compute).clone()
     }
 }
 
@@ -707,6 +717,7 @@ impl StructBuilder {
             fields,
             has_reference,
             layouts: Default::default(),
+            plans: Default::default(),
         }))
     }
 }

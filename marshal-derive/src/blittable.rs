@@ -111,6 +111,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let eager = if is_generic { quote!() } else { quote!(const _: () = <#name>::#check_ident;) };
 
     Ok(quote! {
+        #[allow(clippy::multiple_bound_locations)]
         impl #impl_generics #name #ty_generics where #(#where_preds,)* {
             #[doc(hidden)]
             #[allow(unused_assignments, unused_mut)]
@@ -126,6 +127,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
         // SAFETY: the layout assertions above prove the Rust layout equals the CLR
         // layout of the descriptor, every field is Blittable, and Pod is required.
+        #[allow(clippy::multiple_bound_locations)]
         unsafe impl #impl_generics ::marshal_core::Blittable for #name #ty_generics where #(#where_preds,)* Self: ::marshal_core::__private::bytemuck::Pod {
             fn type_desc() -> ::marshal_core::TypeDesc {
                 #[allow(clippy::let_unit_value)]

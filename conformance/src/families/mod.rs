@@ -6,10 +6,33 @@ use serde_json::Value;
 
 use crate::outcome::Outcome;
 
+pub mod layout;
+
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
-    let family = line.get("section").or_else(|| line.get("kind")).and_then(Value::as_str).unwrap_or("");
-    match family {
-        _ => Outcome::unsupported(format!("family `{family}` is not covered yet")),
+    match crate::runner::family_of(line) {
+        "layout" => layout::evaluate(line),
+        family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
+    }
+}
+
+/// The keys of a line that describe its case in this family (inputs), beyond
+/// the common ones every file shares: never compared as outputs.
+pub fn input_keys(line: &Value) -> Vec<&'static str> {
+    match crate::runner::family_of(line) {
+        "layout" => layout::INPUTS.to_vec(),
+        "strings" => vec!["api", "input_name", "bytes_hex", "hex_full_note", "runtime", "mono_version"],
+        "variant" => vec!["input_hex24", "input_vt", "input_payload_is_pointer", "input_bstr_hex"],
+        "pinvoke" | "safearray" if line.get("section").is_some() => vec!["MONO_COM"],
+        "change_type" => vec!["lcid", "flags", "src_name", "dst_vt"],
+        "format" => vec!["fn", "lcid", "flags"],
+        "parse" => vec!["fn", "input_u16", "lcid"],
+        "vartime" => match line.get("fn").and_then(Value::as_str) {
+            Some("SystemTimeToVariantTime") => vec!["fn", "st"],
+            _ => vec!["fn", "date"],
+        },
+        "bstr" => vec!["op"],
+        "info" => vec!["wine_version"],
+        _ => Vec::new(),
     }
 }

@@ -1,0 +1,72 @@
+//! `marshal-conformance FILE.jsonl...`: checks the engine against vector files and
+//! prints, per file and family, passed / failed / not supported yet / skipped as
+//! quirk, the first failures with a diff, and a last line `N passed, N failed`.
+//! Exits non-zero on any failure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use marshal_conformance::runner::{check_file, Counts};
+
+const SHOWN_FAILURES: usize = 10;
+
+fn main() -> ExitCode {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut verbose = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "-v" | "--verbose" => verbose = true,
+            "-h" | "--help" => {
+                println!("usage: marshal-conformance [-v] FILE.jsonl...");
+                return ExitCode::SUCCESS;
+            }
+            _ => files.push(arg.into()),
+        }
+    }
+    if files.is_empty() {
+        eprintln!("usage: marshal-conformance [-v] FILE.jsonl...");
+        return ExitCode::from(2);
+    }
+    let mut total = Counts::default();
+    for f in &files {
+        let report = match check_file(f) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}: {e}", f.display());
+                return ExitCode::from(2);
+            }
+        };
+        println!("{}", report.file);
+        for (family, c) in &report.by_family {
+            println!(
+                "  {family:<14} {:>5} passed {:>5} failed {:>5} not supported yet {:>5} skipped (quirk)",
+                c.passed, c.failed, c.unsupported, c.skipped_quirk
+            );
+        }
+        let shown = if verbose { report.failures.len() } else { SHOWN_FAILURES };
+        for fail in report.failures.iter().take(shown) {
+            println!("  FAIL line {} {}", fail.line_no, fail.case);
+            for d in &fail.diffs {
+                println!("       {d}");
+            }
+        }
+        if report.failures.len() > shown {
+            println!("  … {} more failures (-v shows all)", report.failures.len() - shown);
+        }
+        if verbose {
+            for (why, n) in &report.unsupported_reasons {
+                println!("  unsupported ×{n}: {why}");
+            }
+        }
+        total.merge(report.total());
+    }
+    println!(
+        "{} passed, {} failed ({} not supported yet, {} skipped as quirk)",
+        total.passed, total.failed, total.unsupported, total.skipped_quirk
+    );
+    if total.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
