@@ -97,6 +97,12 @@ impl TypeLib {
         TypeLib::from_bytes(&std::fs::read(path)?)
     }
 
+    /// Writes the library as an MSFT image (the format of MIDL and widl), which `LoadTypeLib` and
+    /// [`TypeLib::from_bytes`] load back as the same library.
+    pub fn to_msft(&self) -> Result<Vec<u8>> {
+        msft::write(self)
+    }
+
     /// Reads resource `TYPELIB` number `index` of a PE file.
     pub fn from_file_resource(path: impl AsRef<Path>, index: u32) -> Result<TypeLib> {
         TypeLib::from_pe_resource(&std::fs::read(path)?, index)

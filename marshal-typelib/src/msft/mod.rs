@@ -8,8 +8,10 @@
 //! member ids, the name offsets and the record offsets.
 
 mod read;
+mod write;
 
 pub(crate) use read::read;
+pub use write::write;
 
 /// `"MSFT"`.
 pub const MAGIC: u32 = 0x5446_534D;
@@ -22,7 +24,6 @@ pub(crate) const SEGMENTS: usize = 15;
 /// Header `varflags` bit: a help-string DLL offset follows the header.
 pub(crate) const HELPDLL_FLAG: u32 = 0x100;
 /// Header `varflags` bit: a help file is named.
-#[allow(dead_code)]
 pub(crate) const HELPFILE_FLAG: u32 = 0x10;
 
 /// Segment numbers in the directory.

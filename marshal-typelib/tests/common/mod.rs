@@ -321,3 +321,86 @@ pub fn widl(name: &str, arch: u32) -> Option<PathBuf> {
 pub fn is_widl_stamp(g: &str) -> bool {
     g.starts_with("{DE77BA6")
 }
+
+/// Panics with the differences if `lib`, seen through the ITypeInfo view, differs from the oracle's `lines` (a
+/// "typelib" line then one "typeinfo" line per type) on any field the view produces.
+pub fn assert_matches_oracle(file: &str, lib: &TypeLib, lines: Vec<Json>) {
+    let resolver = SearchPath::new([PathBuf::from(WINE_DIR)]);
+    let head = &lines[0];
+    assert_eq!(head["kind"], "typelib");
+    assert_eq!(head["load_hr"], "0x00000000", "{file}: LoadTypeLib failed");
+    let ours = json!({
+        "guid": guid(&lib.attr.guid),
+        // GetLibAttr reports the locale the types report (the header's second LCID), not the first.
+        "lcid": lib.type_lcid,
+        "syskind": lib.attr.syskind.raw(),
+        "major": lib.attr.major,
+        "minor": lib.attr.minor,
+        "libflags": lib.attr.flags | LIBFLAG_FHASDISKIMAGE,
+        "count": lib.types.len(),
+        "name": lib.name,
+        "doc": opt_str(&lib.doc),
+        "helpfile": opt_str(&lib.help_file),
+        // Wine reports the header's help string context as the library's help context.
+        "helpctx": lib.help_string_context,
+        "helpstringdll": opt_str(&lib.help_string_dll),
+        "custdata": custdata(&lib.custom),
+        "types": lib.types.iter().map(|t| t.kind.raw()).collect::<Vec<_>>(),
+    });
+    let mut diffs = Vec::new();
+    compare(file, &ours, head, &mut diffs);
+    assert_eq!(lines.len(), lib.types.len() + 1, "{file}: line count");
+    for line in &lines[1..] {
+        let index = line["index"].as_u64().unwrap() as usize;
+        let ours = type_info_json(lib, index, &resolver);
+        compare(&format!("{file}[{index}]"), &ours, line, &mut diffs);
+    }
+    if !diffs.is_empty() {
+        let n = diffs.len();
+        diffs.truncate(60);
+        panic!("{file}: {n} differences from Wine's oleaut32:\n{}", diffs.join("\n"));
+    }
+}
+
+/// Runs the oracle (oracle/tlbdump.c, built with mingw-w64 into the test's temp dir) under wine64 on `path`;
+/// `None` (with a note) without mingw / wine64 (CI requires them).
+pub fn oracle_dump(path: &Path) -> Option<Vec<Json>> {
+    let gcc = "x86_64-w64-mingw32-gcc";
+    let have_gcc = std::process::Command::new(gcc).arg("--version").output().is_ok();
+    if !have_gcc || wine_dir().is_none() || !Path::new("/usr/lib/wine/wine64").exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("mingw-w64 / wine64 missing: .ci/run must install gcc-mingw-w64-x86-64 and wine64");
+        }
+        eprintln!("skipped: mingw-w64 or wine64 not installed");
+        return None;
+    }
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let exe = tmp.join("tlbdump.exe");
+    static BUILD: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    {
+        let mut built = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+        if !*built {
+            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("oracle/tlbdump.c");
+            let status = std::process::Command::new(gcc)
+                .args(["-O1", "-o"])
+                .arg(&exe)
+                .arg(&src)
+                .args(["-loleaut32", "-lole32", "-luuid"])
+                .status()
+                .unwrap();
+            assert!(status.success(), "building the oracle failed");
+            *built = true;
+        }
+    }
+    let out = std::process::Command::new("/usr/lib/wine/wine64")
+        .arg(&exe)
+        .arg(format!("--label={}", path.file_name().unwrap().to_string_lossy()))
+        .arg(path)
+        .env("WINEPREFIX", tmp.join("wineprefix"))
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect())
+}
