@@ -10,6 +10,7 @@ use marshal_core::Guid;
 
 use crate::model::*;
 use crate::resolve::{RefTarget, Resolver};
+use crate::Format;
 
 /// `TYPEATTR` as `ITypeInfo::GetTypeAttr` reports it.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,6 +60,7 @@ pub struct TypeInfoView<'a> {
     lib: &'a TypeLib,
     index: usize,
     resolver: &'a dyn Resolver,
+    format: Format,
 }
 
 impl<'a> TypeInfoView<'a> {
@@ -68,7 +70,15 @@ impl<'a> TypeInfoView<'a> {
     /// If `index` is not a type of `lib`.
     pub fn new(lib: &'a TypeLib, index: usize, resolver: &'a dyn Resolver) -> Self {
         assert!(index < lib.types.len(), "type index {index} out of range");
-        TypeInfoView { lib, index, resolver }
+        TypeInfoView { lib, index, resolver, format: Format::Msft }
+    }
+
+    /// The loader's view of a library read from `format` (the default is MSFT). The formats differ in one
+    /// reported value: an MSFT dispinterface always reports that it implements IDispatch; an SLTG one only when
+    /// its file names an implemented interface.
+    pub fn loaded_from(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 
     /// The stored type.
@@ -150,6 +160,9 @@ impl<'a> TypeInfoView<'a> {
     pub fn impl_types(&self) -> Vec<ImplType> {
         let ti = self.info();
         if ti.kind == TypeKind::Dispatch {
+            if self.format == Format::Sltg && ti.impl_types.is_empty() {
+                return Vec::new();
+            }
             return match &self.lib.dispatch_ref {
                 Some(r) => vec![ImplType { target: r.clone(), flags: 0, custom: Vec::new() }],
                 None => Vec::new(),
@@ -181,6 +194,8 @@ impl<'a> TypeInfoView<'a> {
         }
         let mut out = Vec::new();
         collect_inherited(RefTarget::This(self.lib), self.index, self.resolver, 0, &mut out);
+        // A client asks for `cFuncs` of them (the stored vtable size in pointers).
+        out.truncate(self.type_attr().func_count as usize);
         for f in &mut out {
             if f.func.kind == FuncKind::Dispatch {
                 // A dispinterface's own functions have no vtable slot, whatever the file stores.

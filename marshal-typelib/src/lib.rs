@@ -30,6 +30,7 @@ pub mod model;
 pub mod msft;
 pub mod pe;
 pub mod resolve;
+pub mod sltg;
 pub mod value;
 
 pub use error::{Result, TypeLibError};
@@ -64,21 +65,18 @@ impl Format {
         let magic = bytes::Bytes::new(data).u32(0, "type library signature")?;
         match magic {
             msft::MAGIC => Ok(Format::Msft),
-            SLTG_MAGIC => Ok(Format::Sltg),
+            sltg::MAGIC => Ok(Format::Sltg),
             _ => Err(TypeLibError::UnknownFormat { magic }),
         }
     }
 }
-
-/// `"SLTG"`.
-const SLTG_MAGIC: u32 = 0x4754_4C53;
 
 impl TypeLib {
     /// Reads a library image: MSFT, SLTG, or a PE image (its `TYPELIB` resource 1, as `LoadTypeLib` does).
     pub fn from_bytes(data: &[u8]) -> Result<TypeLib> {
         match Format::detect(data)? {
             Format::Msft => msft::read(data),
-            Format::Sltg => Err(TypeLibError::Unsupported("SLTG reader not available yet".into())),
+            Format::Sltg => sltg::read(data),
             Format::Pe => TypeLib::from_pe_resource(data, 1),
         }
     }
@@ -101,6 +99,13 @@ impl TypeLib {
     /// [`TypeLib::from_bytes`] load back as the same library.
     pub fn to_msft(&self) -> Result<Vec<u8>> {
         msft::write(self)
+    }
+
+    /// Writes the library as an SLTG image (the format of the first `ICreateTypeLib`). SLTG holds less than MSFT
+    /// (see [`sltg`]); what it cannot hold is a [`TypeLibError::Unsupported`]. `resolver` supplies the imported
+    /// libraries whose types are referred to by GUID (SLTG refers by index).
+    pub fn to_sltg(&self, resolver: &dyn Resolver) -> Result<Vec<u8>> {
+        sltg::write(self, resolver)
     }
 
     /// Reads resource `TYPELIB` number `index` of a PE file.

@@ -67,3 +67,58 @@ fn pe_without_resource_and_garbage() {
         let _ = TypeLib::from_bytes(&pe_bytes[..len]);
     }
 }
+
+/// Every prefix and 3000 corruptions of the SLTG and MSFT images of the Rust-described library (no Wine needed).
+#[test]
+fn written_images_truncated_and_corrupted() {
+    let lib = common::rust_described_lib();
+    for image in [lib.to_sltg(&()).unwrap(), lib.to_msft().unwrap()] {
+        assert_eq!(TypeLib::from_bytes(&image).unwrap(), lib);
+        for len in 0..image.len() {
+            assert!(TypeLib::from_bytes(&image[..len]).is_err(), "prefix of {len} bytes was accepted");
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut bytes = image.clone();
+            for _ in 0..1 + next() % 6 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            if let Ok(lib) = TypeLib::from_bytes(&bytes) {
+                // Whatever is accepted can be walked through the API view and written again.
+                for i in 0..lib.types.len() {
+                    let view = marshal_typelib::api::TypeInfoView::new(&lib, i, &());
+                    let _ = view.type_attr();
+                    let _ = view.funcs();
+                }
+                let _ = lib.to_msft();
+                let _ = lib.to_sltg(&());
+            }
+        }
+    }
+}
+
+#[test]
+fn cyclic_type_descriptions_are_bounded() {
+    // An MSFT type description table entry that points to itself: VT_PTR to entry 0.
+    let lib = common::rust_described_lib();
+    let mut image = lib.to_msft().unwrap();
+    let (dir, seg) = (0x54 + lib.types.len() * 4, 9); // the type description segment
+    let at = |b: &[u8], o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let off = at(&image, dir + seg * 16);
+    let len = at(&image, dir + seg * 16 + 4);
+    assert!(off > 0 && len >= 8, "the Rust library has type descriptions");
+    let off = off as usize;
+    image[off..off + 2].copy_from_slice(&26u16.to_le_bytes()); // VT_PTR
+    image[off + 4..off + 8].copy_from_slice(&0i32.to_le_bytes()); // → entry 0, itself
+    match TypeLib::from_bytes(&image) {
+        Err(TypeLibError::TooDeep { .. }) => {}
+        other => panic!("expected TooDeep, got {other:?}"),
+    }
+}

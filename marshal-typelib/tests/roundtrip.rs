@@ -52,6 +52,6 @@ fn msft_written_files_load_in_wine() {
         let file = out.join(format!("{}.msft.tlb", label.replace('.', "_")));
         std::fs::write(&file, lib.to_msft().unwrap()).unwrap();
         let Some(lines) = oracle_dump(&file) else { return };
-        assert_matches_oracle(&label, &lib, lines);
+        assert_matches_oracle(&label, &lib, Format::Msft, lines);
     }
 }

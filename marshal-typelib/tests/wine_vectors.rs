@@ -10,7 +10,7 @@ fn check_library(file: &str) {
     let Some(dir) = wine_dir() else { return };
     let lines = read_vectors(&format!("wine_{}.jsonl.gz", file.rsplit_once('.').unwrap().0));
     let lib = TypeLib::from_file(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-    assert_matches_oracle(file, &lib, lines);
+    assert_matches_oracle(file, &lib, Format::Msft, lines);
 }
 
 fn check_widl(arch: u32) {
@@ -24,7 +24,7 @@ fn check_widl(arch: u32) {
     }
     let mut lib = TypeLib::from_file(&path).unwrap();
     lib.custom.retain(|c| !is_widl_stamp(&c.guid.to_string()));
-    assert_matches_oracle(&format!("testlib{arch}.tlb"), &lib, lines);
+    assert_matches_oracle(&format!("testlib{arch}.tlb"), &lib, Format::Msft, lines);
 }
 
 #[test]
