@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod bindings;
 mod bytes;
 pub mod error;
 pub mod layout;
