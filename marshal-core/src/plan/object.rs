@@ -142,7 +142,8 @@ pub unsafe fn from_variant(raw: &VARIANT) -> Result<Value, PlanError> {
             path: String::new(),
             reason: format!("{} is not a legal OLE Automation date", d.0),
         })?),
-        VariantValue::Decimal(d) => Value::Decimal(d),
+        // The DECIMAL's reserved word is the VARIANT's tag: a .NET decimal has zero there.
+        VariantValue::Decimal(d) => Value::Decimal(Decimal { reserved: 0, ..d }),
         VariantValue::Bstr(s) => Value::Str(s.to_vec()),
         VariantValue::NullBstr => Value::Null,
         VariantValue::Unknown(p) | VariantValue::Dispatch(p) => {
