@@ -489,7 +489,7 @@ fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
 /// // SAFETY: as above.
 /// unsafe { p.destroy(&mut slot) };
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ElementPlan {
     kind: Kind,
     size: u32,
