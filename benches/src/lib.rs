@@ -9,3 +9,4 @@
 pub mod corpus;
 pub mod measure;
 pub mod suite;
+pub mod suite_strings;

@@ -95,6 +95,7 @@ fn mixed_value() -> Value {
 /// Every case of the suite, in report order.
 pub fn cases() -> Vec<Case> {
     let mut v = Vec::new();
+    crate::suite_strings::cases(&mut v);
     structs(&mut v);
     blittable_arrays(&mut v);
     v
