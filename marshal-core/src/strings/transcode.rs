@@ -84,9 +84,11 @@ pub unsafe fn utf16_to_utf8_simd(src: &[u16], dst: *mut u8) -> Option<usize> {
     if src.len() < SIMD_THRESHOLD {
         return None;
     }
-    // SAFETY: `dst` has room for the exact result of well-formed input plus slack.
-    let r = unsafe { simdutf::convert_utf16_to_utf8_with_errors(src.as_ptr(), src.len(), dst) };
-    (r.error == simdutf::ErrorCode::Success).then_some(r.count)
+    // SAFETY: `dst` has room for the exact result of well-formed input plus slack. The
+    // converter returns 0 for ill-formed input; well-formed input of 64+ units never
+    // converts to 0 bytes.
+    let n = unsafe { simdutf::convert_utf16_to_utf8(src.as_ptr(), src.len(), dst) };
+    (n != 0).then_some(n)
 }
 
 /// Capacity [`utf16_to_utf8_simd`] needs at `dst` (0 when it would not run).
