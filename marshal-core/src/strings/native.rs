@@ -100,9 +100,9 @@ impl StringOptions {
 
 /// Length of a NUL-terminated UTF-16 string.
 ///
-/// On x86_64 the scan reads aligned 16-byte blocks (SSE2), as libc's `strlen` (which
-/// `CStr::from_ptr` relies on) reads aligned blocks of bytes: an aligned block that holds
-/// one readable unit lies within one page, so it is readable too, and the block holding
+/// On x86_64 the scan reads aligned 64-byte groups (SSE2), as libc's `strlen` (which
+/// `CStr::from_ptr` relies on) reads aligned blocks of bytes: an aligned group that holds
+/// one readable unit lies within one page, so it is readable too, and the group holding
 /// the terminator is the last one read. Elsewhere, or for an odd address, a plain loop.
 ///
 /// # Safety
@@ -138,9 +138,9 @@ unsafe fn wide_strlen_scalar(p: *const u16) -> usize {
 /// `p` is 2-aligned and points at a NUL-terminated UTF-16 string.
 #[cfg(target_arch = "x86_64")]
 unsafe fn wide_strlen_sse2(p: *const u16) -> usize {
-    // Units before the first 16-byte boundary, one by one (never past the terminator).
+    // Units before the first 64-byte boundary, one by one (never past the terminator).
     let mut q = p;
-    while (q as usize) % 16 != 0 {
+    while (q as usize) % 64 != 0 {
         // SAFETY: units up to the terminator are readable; we stop at it.
         if unsafe { *q } == 0 {
             // SAFETY: both pointers are in the same string.
@@ -149,33 +149,60 @@ unsafe fn wide_strlen_sse2(p: *const u16) -> usize {
         // SAFETY: the terminator is further on.
         q = unsafe { q.add(1) };
     }
-    let mut block = q;
-    let mask: u32;
-    // SAFETY: `block` is 16-aligned and its first unit is readable (no terminator was seen
-    // before it), so the whole aligned block is on a readable page; each following block
-    // is read only when the previous one had no NUL unit, i.e. when the string continues
-    // into it. Units are 2-aligned, so no unit straddles two blocks. The asm only reads.
+    let mut group = q;
+    let mask: u64;
+    // SAFETY: `group` is 64-aligned and its first unit is readable (no terminator was seen
+    // before it), so the whole aligned 64-byte group is on that unit's page (pages are
+    // multiples of 64 bytes); each following group is read only when the previous one had
+    // no NUL unit, i.e. when the string continues into it. Units are 2-aligned, so none
+    // straddles two groups. The asm only reads memory.
     unsafe {
         core::arch::asm!(
             "pxor {zero}, {zero}",
             "2:",
-            "movdqa {x}, xmmword ptr [{block}]",
-            "pcmpeqw {x}, {zero}",
-            "pmovmskb {mask:e}, {x}",
-            "test {mask:e}, {mask:e}",
+            "movdqa {a}, xmmword ptr [{group}]",
+            "movdqa {b}, xmmword ptr [{group} + 16]",
+            "movdqa {c}, xmmword ptr [{group} + 32]",
+            "movdqa {d}, xmmword ptr [{group} + 48]",
+            "pcmpeqw {a}, {zero}",
+            "pcmpeqw {b}, {zero}",
+            "pcmpeqw {c}, {zero}",
+            "pcmpeqw {d}, {zero}",
+            "movdqa {t}, {a}",
+            "por {t}, {b}",
+            "por {t}, {c}",
+            "por {t}, {d}",
+            "pmovmskb {m0:e}, {t}",
+            "test {m0:e}, {m0:e}",
             "jnz 3f",
-            "add {block}, 16",
+            "add {group}, 64",
             "jmp 2b",
             "3:",
-            block = inout(reg) block,
-            mask = out(reg) mask,
-            x = out(xmm_reg) _,
+            // Masks of the four blocks, assembled into one 64-bit mask (bit i = byte i).
+            "pmovmskb {m0:e}, {a}",
+            "pmovmskb {m1:e}, {b}",
+            "shl {m1}, 16",
+            "or {m0}, {m1}",
+            "pmovmskb {m1:e}, {c}",
+            "shl {m1}, 32",
+            "or {m0}, {m1}",
+            "pmovmskb {m1:e}, {d}",
+            "shl {m1}, 48",
+            "or {m0}, {m1}",
+            group = inout(reg) group,
+            m0 = out(reg) mask,
+            m1 = out(reg) _,
+            a = out(xmm_reg) _,
+            b = out(xmm_reg) _,
+            c = out(xmm_reg) _,
+            d = out(xmm_reg) _,
+            t = out(xmm_reg) _,
             zero = out(xmm_reg) _,
             options(nostack, readonly),
         );
     }
-    let byte_in_block = mask.trailing_zeros() as usize;
-    (block as usize + byte_in_block - p as usize) / 2
+    let byte_in_group = mask.trailing_zeros() as usize;
+    (group as usize + byte_in_group - p as usize) / 2
 }
 
 /// Copies `n` UTF-16 units from a possibly unaligned address.
@@ -563,8 +590,8 @@ mod tests {
         let page = 4096;
         let mut buf: Vec<u16> = vec![0x41; page * 2];
         let base = buf.as_mut_ptr();
-        for start in 0..40 {
-            for len in [0usize, 1, 2, 7, 8, 9, 15, 16, 17, 31, 64, 100] {
+        for start in 0..80 {
+            for len in [0usize, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 200] {
                 // SAFETY: start + len + 1 < buf.len(); the terminator is written first.
                 unsafe {
                     let s = base.add(start);
@@ -579,5 +606,35 @@ mod tests {
         let bytes: Vec<u8> = vec![0, 0x41, 0, 0x42, 0, 0, 0];
         // SAFETY: a NUL-terminated sequence of unaligned units at offset 1.
         assert_eq!(unsafe { wide_strlen(bytes.as_ptr().add(1).cast()) }, 2);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn wide_strlen_never_touches_the_next_page() {
+        // SAFETY: a private anonymous mapping of two pages, the second made inaccessible;
+        // strings are written to end exactly at the first page's end.
+        unsafe {
+            let page = libc::sysconf(libc::_SC_PAGESIZE) as usize;
+            let m = libc::mmap(
+                ptr::null_mut(),
+                2 * page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(m, libc::MAP_FAILED);
+            assert_eq!(libc::mprotect(m.cast::<u8>().add(page).cast(), page, libc::PROT_NONE), 0);
+            let end = m.cast::<u8>().add(page);
+            for len in 0..200usize {
+                let s = end.sub((len + 1) * 2).cast::<u16>();
+                for i in 0..len {
+                    *s.add(i) = 0x41;
+                }
+                *s.add(len) = 0;
+                assert_eq!(wide_strlen(s), len);
+            }
+            libc::munmap(m, 2 * page);
+        }
     }
 }
