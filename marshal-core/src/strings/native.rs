@@ -100,9 +100,9 @@ impl StringOptions {
 
 /// Length of a NUL-terminated UTF-16 string.
 ///
-/// On x86_64 the scan reads aligned 64-byte groups (SSE2), as libc's `strlen` (which
-/// `CStr::from_ptr` relies on) reads aligned blocks of bytes: an aligned group that holds
-/// one readable unit lies within one page, so it is readable too, and the group holding
+/// On x86_64 the scan reads aligned 16-byte blocks (SSE2), as libc's `strlen` (which
+/// `CStr::from_ptr` relies on) reads aligned blocks of bytes: an aligned block that holds
+/// one readable unit lies within one page, so it is readable too, and the block holding
 /// the terminator is the last one read. Elsewhere, or for an odd address, a plain loop.
 ///
 /// # Safety
@@ -138,9 +138,9 @@ unsafe fn wide_strlen_scalar(p: *const u16) -> usize {
 /// `p` is 2-aligned and points at a NUL-terminated UTF-16 string.
 #[cfg(target_arch = "x86_64")]
 unsafe fn wide_strlen_sse2(p: *const u16) -> usize {
-    // Units before the first 64-byte boundary, one by one (never past the terminator).
+    // Units before the first 16-byte boundary, one by one (never past the terminator).
     let mut q = p;
-    while (q as usize) % 64 != 0 {
+    while (q as usize) % 16 != 0 {
         // SAFETY: units up to the terminator are readable; we stop at it.
         if unsafe { *q } == 0 {
             // SAFETY: both pointers are in the same string.
@@ -149,60 +149,55 @@ unsafe fn wide_strlen_sse2(p: *const u16) -> usize {
         // SAFETY: the terminator is further on.
         q = unsafe { q.add(1) };
     }
-    let mut group = q;
-    let mask: u64;
-    // SAFETY: `group` is 64-aligned and its first unit is readable (no terminator was seen
-    // before it), so the whole aligned 64-byte group is on that unit's page (pages are
-    // multiples of 64 bytes); each following group is read only when the previous one had
-    // no NUL unit, i.e. when the string continues into it. Units are 2-aligned, so none
-    // straddles two groups. The asm only reads memory.
+    let mut block = q;
+    let mask: u32;
+    // SAFETY: `block` is 16-aligned and its first unit is readable (no terminator was seen
+    // before it), so the whole aligned block is on that unit's page; each following block
+    // is read only after the previous one was found to hold no NUL unit, i.e. when the
+    // string continues into it. The block holding the terminator is the last one read, and
+    // the terminator itself is in it (units are 2-aligned and never straddle blocks). The
+    // loop is unrolled four times with a check after each load. The asm only reads.
     unsafe {
         core::arch::asm!(
             "pxor {zero}, {zero}",
             "2:",
-            "movdqa {a}, xmmword ptr [{group}]",
-            "movdqa {b}, xmmword ptr [{group} + 16]",
-            "movdqa {c}, xmmword ptr [{group} + 32]",
-            "movdqa {d}, xmmword ptr [{group} + 48]",
-            "pcmpeqw {a}, {zero}",
-            "pcmpeqw {b}, {zero}",
-            "pcmpeqw {c}, {zero}",
-            "pcmpeqw {d}, {zero}",
-            "movdqa {t}, {a}",
-            "por {t}, {b}",
-            "por {t}, {c}",
-            "por {t}, {d}",
-            "pmovmskb {m0:e}, {t}",
-            "test {m0:e}, {m0:e}",
+            "movdqa {x}, xmmword ptr [{block}]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
             "jnz 3f",
-            "add {group}, 64",
-            "jmp 2b",
+            "movdqa {x}, xmmword ptr [{block} + 16]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
+            "jnz 4f",
+            "movdqa {x}, xmmword ptr [{block} + 32]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
+            "jnz 5f",
+            "movdqa {x}, xmmword ptr [{block} + 48]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "add {block}, 64",
+            "test {mask:e}, {mask:e}",
+            "jz 2b",
+            "sub {block}, 16",
+            "jmp 3f",
+            "5:",
+            "add {block}, 16",
+            "4:",
+            "add {block}, 16",
             "3:",
-            // Masks of the four blocks, assembled into one 64-bit mask (bit i = byte i).
-            "pmovmskb {m0:e}, {a}",
-            "pmovmskb {m1:e}, {b}",
-            "shl {m1}, 16",
-            "or {m0}, {m1}",
-            "pmovmskb {m1:e}, {c}",
-            "shl {m1}, 32",
-            "or {m0}, {m1}",
-            "pmovmskb {m1:e}, {d}",
-            "shl {m1}, 48",
-            "or {m0}, {m1}",
-            group = inout(reg) group,
-            m0 = out(reg) mask,
-            m1 = out(reg) _,
-            a = out(xmm_reg) _,
-            b = out(xmm_reg) _,
-            c = out(xmm_reg) _,
-            d = out(xmm_reg) _,
-            t = out(xmm_reg) _,
+            block = inout(reg) block,
+            mask = out(reg) mask,
+            x = out(xmm_reg) _,
             zero = out(xmm_reg) _,
             options(nostack, readonly),
         );
     }
-    let byte_in_group = mask.trailing_zeros() as usize;
-    (group as usize + byte_in_group - p as usize) / 2
+    let byte_in_block = mask.trailing_zeros() as usize;
+    (block as usize + byte_in_block - p as usize) / 2
 }
 
 /// Copies `n` UTF-16 units from a possibly unaligned address.
