@@ -19,6 +19,7 @@
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
 //! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types.
 //! - [`plan`]: compiled struct plans: `StructureToPtr`, `PtrToStructure`, `DestroyStructure`.
+//! - [`marshal`]: the [`marshal::Marshal`] trait `#[derive(Marshal)]` implements, built from field [`marshal::Form`]s.
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -47,11 +48,14 @@ pub mod guid;
 pub mod hresult;
 pub mod iunknown;
 pub mod layout;
+pub mod marshal;
 pub mod pin;
 pub mod plan;
+pub mod safearray;
 pub mod strings;
 pub mod types;
 pub mod value;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
@@ -59,12 +63,15 @@ pub use bstr::{Bstr, BstrRef, BSTR};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
+pub use safearray::{Bound, SafeArray, SafeArrayError};
 pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
+pub use marshal::Marshal;
 /// Derive [`Blittable`] for a `#[repr(C)]` struct whose fields are all blittable.
 ///
 /// The derive checks at compile time that every field implements [`Blittable`] and

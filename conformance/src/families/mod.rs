@@ -8,7 +8,11 @@ use crate::outcome::Outcome;
 
 pub mod bstr;
 pub mod layout;
+pub mod oleaut;
+pub mod pinvoke;
+pub mod safearray;
 pub mod strings;
+pub mod variant;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
@@ -16,6 +20,10 @@ pub fn evaluate(line: &Value) -> Outcome {
         "layout" => layout::evaluate(line),
         "strings" => strings::evaluate(line),
         "bstr" => bstr::evaluate(line),
+        "variant" => variant::evaluate(line),
+        "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
+        "safearray" => safearray::evaluate(line),
+        "pinvoke" => pinvoke::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
