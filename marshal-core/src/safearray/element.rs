@@ -9,11 +9,21 @@ use crate::vartype::VarType;
 /// # Safety
 ///
 /// [`ElementType::accepts`] must only accept VARTYPEs whose element is exactly
-/// this type's native form (size and meaning): the read and write functions of
-/// [`FromElement`] / [`ToElement`] rely on it.
+/// this type's native form (size and meaning), `ELEMENT_SIZE` must be that
+/// element's size, and `PLAIN` may only be `true` when `Self` (sized) *is* the
+/// element, byte for byte, every value of either being valid as the other (the
+/// bulk conversions then copy memory instead of calling the read / write
+/// functions): the read and write functions of [`FromElement`] / [`ToElement`]
+/// and the bulk paths rely on it.
 pub unsafe trait ElementType {
     /// The VARTYPE an array built from values of this type gets.
     const VARTYPE: VarType;
+
+    /// The size of one element of the accepted VARTYPEs (`cbElements`).
+    const ELEMENT_SIZE: usize;
+
+    /// `true` when the element's bytes are exactly this type's bytes (numbers).
+    const PLAIN: bool = false;
 
     /// Whether elements of type `vt` have this type's native form (`i32` reads
     /// both `VT_I4` and `VT_INT`, as the CLR tolerates).
@@ -62,6 +72,9 @@ macro_rules! plain_elements {
         // SAFETY: the accepted VARTYPEs have exactly this type's size and meaning.
         unsafe impl ElementType for $t {
             const VARTYPE: VarType = VarType::$vt;
+            const ELEMENT_SIZE: usize = core::mem::size_of::<$t>();
+            const PLAIN: bool = true;
+            #[inline]
             fn accepts(vt: VarType) -> bool {
                 vt == VarType::$vt $(|| vt == VarType::$alt)*
             }
@@ -105,6 +118,7 @@ plain_elements! {
 // SAFETY: VT_BOOL elements are 2-byte VARIANT_BOOLs.
 unsafe impl ElementType for bool {
     const VARTYPE: VarType = VarType::BOOL;
+    const ELEMENT_SIZE: usize = 2;
 }
 
 // SAFETY: reads the 2-byte VARIANT_BOOL.

@@ -34,7 +34,11 @@ impl ElemKind {
     /// The element kind the flags name, or `None` when they name more than one
     /// (a hostile or corrupt descriptor: oleaut32 would treat the same element as
     /// a BSTR in one call and a VARIANT in the next).
+    #[inline]
     pub(crate) fn from_features(features: u16) -> Option<ElemKind> {
+        if features & (FADF_BSTR | FADF_VARIANT | FADF_UNKNOWN | FADF_DISPATCH | FADF_RECORD) == 0 {
+            return Some(ElemKind::Plain);
+        }
         let kinds = [
             (features & FADF_BSTR != 0, ElemKind::Bstr),
             (features & FADF_VARIANT != 0, ElemKind::Variant),
@@ -73,6 +77,7 @@ impl ElemKind {
 /// # Safety
 ///
 /// `psa` points to a readable descriptor.
+#[inline]
 pub(crate) unsafe fn elem_kind_of(psa: *const SAFEARRAY) -> Result<ElemKind, Hresult> {
     // SAFETY: the caller guarantees a readable descriptor.
     let (features, cb) = unsafe { ((*psa).fFeatures, (*psa).cbElements as usize) };

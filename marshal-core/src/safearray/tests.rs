@@ -993,6 +993,33 @@ fn zero_copy_views_lend_the_storage() {
 }
 
 #[test]
+fn typed_views_index_like_oleaut32_and_lock() {
+    let mut a = SafeArray::new(VarType::I4, &[Bound::new(1, 2), Bound::new(10, 3)]).unwrap();
+    {
+        let mut v = a.view_mut::<i32>().unwrap();
+        for i in 1..=2 {
+            for j in 10..=12 {
+                v.set(&[i, j], i * 100 + j).unwrap();
+            }
+        }
+        assert_eq!(v.set(&[3, 10], 0), Err(SafeArrayError::BadIndex { dim: 1, index: 3 }));
+        assert_eq!(v.get(&[1, 13]), Err(SafeArrayError::BadIndex { dim: 2, index: 13 }));
+        assert_eq!(v.get(&[1]), Err(SafeArrayError::WrongIndexCount { expected: 2, found: 1 }));
+        // The same memory order as the recorded oleaut32 dump (110, 210, 111, 211, 112, 212).
+        assert_eq!(v.as_slice(), [110, 210, 111, 211, 112, 212]);
+        assert_eq!(v.bounds(), [Bound::new(1, 2), Bound::new(10, 3)]);
+    }
+    assert_eq!(a.lock_count(), 0);
+    let v = a.view::<i32>().unwrap();
+    assert_eq!(a.lock_count(), 1);
+    assert_eq!(unsafe { safe_array_destroy(a.as_ptr()) }, Hresult::DISP_E_ARRAYISLOCKED);
+    assert_eq!(v.get(&[2, 11]), Ok(211));
+    assert!(a.view::<u32>().is_err());
+    drop(v);
+    assert_eq!(a.lock_count(), 0);
+}
+
+#[test]
 fn zero_copy_view_of_misaligned_native_data_is_refused() {
     let mut a = SafeArray::vector(VarType::R8, 0, 2).unwrap();
     unsafe {
@@ -1172,6 +1199,11 @@ mod props {
             // Memory order = put order (dimension 1 fastest).
             prop_assert_eq!(&a.to_vec::<T>().unwrap(), &expected);
             a.with_data(|xs: &[T]| assert_eq!(xs, &expected[..])).unwrap();
+            let view = a.view::<T>().unwrap();
+            for ((idx, _), v) in all.iter().zip(&expected) {
+                prop_assert_eq!(&view.get(idx).unwrap(), v);
+            }
+            drop(view);
             let back = SafeArray::from_column_major(bounds, &expected).unwrap();
             prop_assert_eq!(back.to_vec::<T>().unwrap(), expected.clone());
             let rows = a.to_row_major::<T>().unwrap();
@@ -1228,6 +1260,27 @@ mod props {
                 prop_assert_eq!(a.bound(a.dims()).unwrap(), Bound::new(new_lower, new_count));
             }
             prop_assert_eq!(live_blocks(), before);
+        }
+
+        #[test]
+        fn transposition_visits_matching_cells(counts in prop::collection::vec(0usize..5, 1..=4)) {
+            // Decode both numbers independently: column-major (dimension 1 fastest) and
+            // row-major (last dimension fastest) must name the same multi-index.
+            let total: usize = counts.iter().product();
+            let mut seen = vec![false; total];
+            let mut visits = 0;
+            super::super::convert::for_each_transposed(&counts, |cell, row| {
+                let mut c = cell;
+                let col_idx: Vec<usize> = counts.iter().map(|&n| { let i = c % n; c /= n; i }).collect();
+                let mut r = row;
+                let mut row_idx: Vec<usize> = counts.iter().rev().map(|&n| { let i = r % n; r /= n; i }).collect();
+                row_idx.reverse();
+                assert_eq!(col_idx, row_idx);
+                assert!(!seen[cell]);
+                seen[cell] = true;
+                visits += 1;
+            });
+            prop_assert_eq!(visits, total);
         }
 
         #[test]
