@@ -19,6 +19,7 @@
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
 //! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types.
 //! - [`plan`]: compiled struct plans: `StructureToPtr`, `PtrToStructure`, `DestroyStructure`.
+//! - [`marshal`]: the [`marshal::Marshal`] trait `#[derive(Marshal)]` implements, built from field [`marshal::Form`]s.
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -40,19 +41,25 @@
 #[allow(unused_extern_crates)]
 extern crate self as marshal_core;
 
+pub mod alloc;
 pub mod blittable;
+pub mod bstr;
 pub mod guid;
 pub mod hresult;
 pub mod iunknown;
 pub mod layout;
+pub mod marshal;
 pub mod pin;
 pub mod plan;
+pub mod strings;
 pub mod safearray;
 pub mod types;
 pub mod value;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
+pub use bstr::{Bstr, BstrRef, BSTR};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
@@ -61,8 +68,10 @@ pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
+pub use marshal::Marshal;
 /// Derive [`Blittable`] for a `#[repr(C)]` struct whose fields are all blittable.
 ///
 /// The derive checks at compile time that every field implements [`Blittable`] and
