@@ -192,10 +192,11 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
         let (size, _) = pp.abi.size_align();
         // SAFETY: the argument has its ABI type's size.
         let bytes = unsafe { core::slice::from_raw_parts(arg, size) };
-        let here = format!("callback parameter #{i} `{}`", pp.param.name);
+        let here = "";
+        let locate = |e| marshal::locate(e, || format!("callback parameter #{i} `{}`", pp.param.name));
         values.push(match &pp.plan {
             // SAFETY: a value of this native type; its pointers come from the native caller.
-            Plan::Direct { .. } => unsafe { marshal::read(&pp.param.ty, charset, bytes, &here)? },
+            Plan::Direct { .. } => unsafe { marshal::read(&pp.param.ty, charset, bytes, here).map_err(locate)? },
             Plan::ByRef { copy_in, .. } | Plan::Class { copy_in, .. } => {
                 let p = marshal::read_ptr(bytes);
                 if p == 0 || !*copy_in {
@@ -205,7 +206,7 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
                     // SAFETY: the caller passed a pointer to a value of this type.
                     let pointee = unsafe { core::slice::from_raw_parts(p as *const u8, sz) };
                     // SAFETY: as above.
-                    unsafe { marshal::read(&pp.param.ty, charset, pointee, &here)? }
+                    unsafe { marshal::read(&pp.param.ty, charset, pointee, here).map_err(locate)? }
                 }
             }
             Plan::Array { .. } | Plan::ArrayByRef { .. } => Value::Null,

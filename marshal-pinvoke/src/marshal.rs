@@ -221,6 +221,19 @@ fn natural_offsets(abi: &AbiType) -> Vec<usize> {
         .collect()
 }
 
+/// Puts `outer` in front of the location of `e` (locations are built only on
+/// the error path: a successful call formats nothing).
+pub(crate) fn locate(e: PinvokeError, outer: impl FnOnce() -> String) -> PinvokeError {
+    match e {
+        PinvokeError::ArgumentType { at, expected } => PinvokeError::ArgumentType { at: outer() + &at, expected },
+        PinvokeError::NullNotAllowed { at } => PinvokeError::NullNotAllowed { at: outer() + &at },
+        PinvokeError::Unsupported { at, what } => PinvokeError::Unsupported { at: outer() + &at, what },
+        PinvokeError::BadArraySize { at, count } => PinvokeError::BadArraySize { at: outer() + &at, count },
+        PinvokeError::InvalidSignature { at, reason } => PinvokeError::InvalidSignature { at: outer() + &at, reason },
+        other => other,
+    }
+}
+
 fn mismatch(path: &str, expected: impl Into<String>) -> PinvokeError {
     PinvokeError::ArgumentType { at: path.to_string(), expected: expected.into() }
 }
@@ -452,7 +465,8 @@ pub(crate) fn write(
                 }
                 Value::Array(items) if items.len() >= count => {
                     for (i, item) in items.iter().take(count).enumerate() {
-                        write(elem, charset, item, &mut out[i * esize..], frees, &format!("{path}[{i}]"))?;
+                        write(elem, charset, item, &mut out[i * esize..], frees, "")
+                            .map_err(|e| locate(e, || format!("{path}[{i}]")))?;
                     }
                     Ok(())
                 }
@@ -463,13 +477,14 @@ pub(crate) fn write(
             let layout = Layout::of(ty).map_err(|e| mismatch(path, e.to_string()))?;
             out[..layout.size() as usize].fill(0);
             for (f, fl) in s.fields().iter().zip(layout.fields()) {
-                let fpath = format!("{path}.{}", f.name);
+                let fpath = || format!("{path}.{}", f.name);
                 let fv = fields
                     .iter()
                     .find(|(n, _)| *n == f.name)
                     .map(|(_, v)| v)
-                    .ok_or_else(|| mismatch(&fpath, "a value for this field"))?;
-                write(&f.ty, s.charset(), fv, &mut out[fl.offset as usize..], frees, &fpath)?;
+                    .ok_or_else(|| mismatch(&fpath(), "a value for this field"))?;
+                write(&f.ty, s.charset(), fv, &mut out[fl.offset as usize..], frees, "")
+                    .map_err(|e| locate(e, fpath))?;
             }
             Ok(())
         }
@@ -561,7 +576,10 @@ pub(crate) unsafe fn read(ty: &TypeDesc, charset: CharSet, b: &[u8], path: &str)
             let mut items = Vec::with_capacity(*count as usize);
             for i in 0..*count as usize {
                 // SAFETY: the caller's contract, element by element.
-                items.push(unsafe { read(elem, charset, &b[i * esize..], &format!("{path}[{i}]"))? });
+                items.push(
+                    unsafe { read(elem, charset, &b[i * esize..], "") }
+                        .map_err(|e| locate(e, || format!("{path}[{i}]")))?,
+                );
             }
             Value::Array(items)
         }
@@ -569,9 +587,9 @@ pub(crate) unsafe fn read(ty: &TypeDesc, charset: CharSet, b: &[u8], path: &str)
             let layout = Layout::of(ty).map_err(|e| mismatch(path, e.to_string()))?;
             let mut fields = Vec::with_capacity(s.fields().len());
             for (f, fl) in s.fields().iter().zip(layout.fields()) {
-                let fpath = format!("{path}.{}", f.name);
                 // SAFETY: the caller's contract, field by field.
-                let v = unsafe { read(&f.ty, s.charset(), &b[fl.offset as usize..], &fpath)? };
+                let v = unsafe { read(&f.ty, s.charset(), &b[fl.offset as usize..], "") }
+                    .map_err(|e| locate(e, || format!("{path}.{}", f.name)))?;
                 fields.push((f.name.clone(), v));
             }
             Value::Struct(fields)

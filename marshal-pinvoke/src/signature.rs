@@ -566,13 +566,24 @@ fn convert_in(
     i: usize,
     ptrs: &mut Vec<(StringRepr, usize)>,
 ) -> Result<(), PinvokeError> {
-    let here = at(i, &pp.param);
+    convert_in_at(pp, v, arena, frees, charset, ptrs).map_err(|e| marshal::locate(e, || at(i, &pp.param)))
+}
+
+fn convert_in_at(
+    pp: &ParamPlan,
+    v: &Value,
+    arena: &mut [u8],
+    frees: &mut Frees,
+    charset: CharSet,
+    ptrs: &mut Vec<(StringRepr, usize)>,
+) -> Result<(), PinvokeError> {
+    let here = "";
     let (slot_off, _) = pp.slot;
     let (inner_off, inner_size) = pp.inner;
     let ty = &pp.param.ty;
     match &pp.plan {
         Plan::Direct { .. } => {
-            marshal::write(ty, charset, v, &mut arena[slot_off..], frees, &here)?;
+            marshal::write(ty, charset, v, &mut arena[slot_off..], frees, here)?;
             marshal::string_ptrs(ty, charset, &arena[slot_off..], ptrs);
         }
         Plan::ByRef { copy_in, .. } | Plan::Class { copy_in, .. } => {
@@ -586,13 +597,13 @@ fn convert_in(
                 if matches!(v, Value::Null)
                     && !matches!(ty, TypeDesc::String(_) | TypeDesc::Pointer | TypeDesc::FnPtr | TypeDesc::Interface(_))
                 {
-                    return Err(PinvokeError::NullNotAllowed { at: here });
+                    return Err(PinvokeError::NullNotAllowed { at: here.into() });
                 }
-                marshal::write(ty, charset, v, &mut arena[inner_off..inner_off + inner_size.max(8)], frees, &here)?;
+                marshal::write(ty, charset, v, &mut arena[inner_off..inner_off + inner_size.max(8)], frees, here)?;
                 marshal::string_ptrs(ty, charset, &arena[inner_off..], ptrs);
             } else if !matches!(pp.param.pass, PassBy::Out) {
                 // [Out]-only: the callee gets zeroed space, but the value must still fit the type.
-                check_shape(ty, v, &here)?;
+                check_shape(ty, v, here)?;
             }
             let p = arena[inner_off..].as_mut_ptr() as usize;
             marshal::write_ptr(&mut arena[slot_off..], p);
@@ -604,19 +615,20 @@ fn convert_in(
                     return Ok(());
                 }
                 Value::Array(items) => items,
-                _ => return Err(PinvokeError::ArgumentType { at: here, expected: "an array or null".into() }),
+                _ => return Err(PinvokeError::ArgumentType { at: here.into(), expected: "an array or null".into() }),
             };
             let buf = alloc_elems(elem, charset, items.len(), frees)?;
             // SAFETY: alloc_elems returned items.len() * esize zeroed bytes.
             let bytes = unsafe { core::slice::from_raw_parts_mut(buf.0 as *mut u8, buf.1) };
             let (esize, _) = marshal::size_align(elem, charset)?;
             for (k, item) in items.iter().enumerate() {
-                let epath = format!("{here}[{k}]");
+                let epath = || format!("[{k}]");
                 if *copy_in {
-                    marshal::write(elem, charset, item, &mut bytes[k * esize..], frees, &epath)?;
+                    marshal::write(elem, charset, item, &mut bytes[k * esize..], frees, "")
+                        .map_err(|e| marshal::locate(e, epath))?;
                     marshal::string_ptrs(elem, charset, &bytes[k * esize..], ptrs);
                 } else {
-                    check_shape(elem, item, &epath)?;
+                    check_shape(elem, item, "").map_err(|e| marshal::locate(e, epath))?;
                 }
             }
             marshal::write_ptr(&mut arena[slot_off..], buf.0);
@@ -643,7 +655,9 @@ fn convert_in(
                         }
                         p = buf.0;
                     }
-                    _ => return Err(PinvokeError::ArgumentType { at: here, expected: "an array or null".into() }),
+                    _ => {
+                        return Err(PinvokeError::ArgumentType { at: here.into(), expected: "an array or null".into() })
+                    }
                 }
             }
             marshal::write_ptr(&mut arena[inner_off..], p);
@@ -703,7 +717,19 @@ fn convert_out(
     i: usize,
     before: &[(StringRepr, usize)],
 ) -> Result<(), PinvokeError> {
-    let here = at(i, &pp.param);
+    convert_out_at(pp, v, counts, arena, frees, charset, before).map_err(|e| marshal::locate(e, || at(i, &pp.param)))
+}
+
+fn convert_out_at(
+    pp: &ParamPlan,
+    v: &mut Value,
+    counts: &[Option<i128>],
+    arena: &mut [u8],
+    frees: &mut Frees,
+    charset: CharSet,
+    before: &[(StringRepr, usize)],
+) -> Result<(), PinvokeError> {
+    let here = "";
     let ty = &pp.param.ty;
     let (slot_off, _) = pp.slot;
     let (inner_off, _) = pp.inner;
@@ -732,7 +758,7 @@ fn convert_out(
             let b = &arena[inner_off..];
             let r = if *copy_out {
                 // SAFETY: the slot holds the native form, filled by us or the callee.
-                unsafe { marshal::read(ty, charset, b, &here) }.map(|nv| *v = nv)
+                unsafe { marshal::read(ty, charset, b, here) }.map(|nv| *v = nv)
             } else {
                 Ok(())
             };
@@ -750,7 +776,7 @@ fn convert_out(
             if *copy_out {
                 for (k, item) in items.iter_mut().enumerate() {
                     // SAFETY: element k of our buffer, filled by us or the callee.
-                    match unsafe { marshal::read(elem, charset, &bytes[k * esize..], &here) } {
+                    match unsafe { marshal::read(elem, charset, &bytes[k * esize..], here) } {
                         Ok(nv) => *item = nv,
                         Err(e) => r = Err(e),
                     }
@@ -786,7 +812,7 @@ fn convert_out(
             let count = match size.size_param {
                 Some(k) => {
                     let n = counts.get(k).copied().flatten().ok_or_else(|| PinvokeError::InvalidSignature {
-                        at: here.clone(),
+                        at: here.into(),
                         reason: "SizeParamIndex names no integer argument".into(),
                     })?;
                     n + size.size_const as i128
@@ -795,7 +821,7 @@ fn convert_out(
                 None => 1,
             };
             if !(0..=i32::MAX as i128).contains(&count) {
-                return Err(PinvokeError::BadArraySize { at: here, count });
+                return Err(PinvokeError::BadArraySize { at: here.into(), count });
             }
             let (esize, _) = marshal::size_align(elem, charset)?;
             // SAFETY: the callee promised `count` elements at p (the signature's size rule).
@@ -803,7 +829,7 @@ fn convert_out(
             let mut items = Vec::with_capacity(count as usize);
             for k in 0..count as usize {
                 // SAFETY: element k of the callee's array.
-                items.push(unsafe { marshal::read(elem, charset, &bytes[k * esize..], &here)? });
+                items.push(unsafe { marshal::read(elem, charset, &bytes[k * esize..], here)? });
             }
             if theirs && marshal::owns_memory(elem) && count > 0 {
                 let whole = TypeDesc::by_val_array(elem.clone(), count as u32);

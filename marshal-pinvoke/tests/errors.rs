@@ -36,7 +36,8 @@ fn argument_mismatches_are_refused_before_the_call() {
     f.call(&mut good()).unwrap();
     assert_eq!(CALLS.load(Ordering::SeqCst), before + 1);
 
-    let cases: Vec<(Vec<Value>, fn(&PinvokeError) -> bool)> = vec![
+    type Case = (Vec<Value>, fn(&PinvokeError) -> bool);
+    let cases: Vec<Case> = vec![
         (good()[..4].to_vec(), |e| matches!(e, PinvokeError::ArgumentCount { expected: 5, given: 4 })),
         (
             {
@@ -106,24 +107,18 @@ fn invalid_signatures_are_refused_at_bind_time() {
         .param(Param::new("a", TypeDesc::lp_array(TypeDesc::I32, 0, Some(1))))
         .param(Param::new("n", TypeDesc::F64));
     // SAFETY: never called.
-    assert!(matches!(
-        unsafe { not_integer.bind_address(counted as *const ()) },
-        Err(PinvokeError::InvalidSignature { .. })
-    ));
+    let r = unsafe { not_integer.bind_address(counted as *const ()) };
+    assert!(matches!(r, Err(PinvokeError::InvalidSignature { .. })));
 
     let field_only = Signature::new(None).param(Param::new("s", TypeDesc::ByValTStr(8)));
     // SAFETY: never called.
-    assert!(matches!(
-        unsafe { field_only.bind_address(counted as *const ()) },
-        Err(PinvokeError::InvalidSignature { .. })
-    ));
+    let r = unsafe { field_only.bind_address(counted as *const ()) };
+    assert!(matches!(r, Err(PinvokeError::InvalidSignature { .. })));
 
     let out_string = Signature::new(None).param(Param::new("s", TypeDesc::String(StringRepr::LPWStr)).with_out());
     // SAFETY: never called.
-    assert!(matches!(
-        unsafe { out_string.bind_address(counted as *const ()) },
-        Err(PinvokeError::InvalidSignature { .. })
-    ));
+    let r = unsafe { out_string.bind_address(counted as *const ()) };
+    assert!(matches!(r, Err(PinvokeError::InvalidSignature { .. })));
 }
 
 #[test]

@@ -8,8 +8,8 @@ use crate::outcome::Outcome;
 
 pub mod bstr;
 pub mod layout;
-pub mod strings;
 pub mod oleaut;
+pub mod strings;
 pub mod variant;
 pub mod safearray;
 pub mod pinvoke;
