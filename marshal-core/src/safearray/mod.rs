@@ -38,6 +38,7 @@ pub mod marshal;
 mod owned;
 pub mod raw;
 mod validate;
+pub mod variant_array;
 mod view;
 
 #[cfg(test)]
