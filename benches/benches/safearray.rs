@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use marshal_core::safearray::raw::{self, SAFEARRAYBOUND};
 use marshal_core::safearray::{Bound, SafeArray};
+use marshal_core::variant::Variant;
 use marshal_core::VarType;
 
 const N: usize = 1000;
@@ -113,6 +114,29 @@ fn create_fill_read(c: &mut Criterion) {
         })
     });
 
+    // BSTR and VARIANT elements: 1-D bulk (from_slice + to_vec) against a Vec of the same values.
+    let strings: Vec<String> = (0..N).map(|i| format!("element number {i:05}")).collect();
+    let str_refs: Vec<&str> = strings.iter().map(String::as_str).collect();
+    g.bench_function(BenchmarkId::new("1d_bstr", "SafeArray::from_slice+to_vec::<String>"), |b| {
+        b.iter(|| black_box(SafeArray::from_slice(black_box(&str_refs)).unwrap().to_vec::<String>().unwrap()))
+    });
+    g.bench_function(BenchmarkId::new("1d_bstr", "baseline Vec<String> build+clone"), |b| {
+        b.iter(|| {
+            let v: Vec<String> = black_box(&str_refs).iter().map(|s| s.to_string()).collect();
+            black_box(v.clone())
+        })
+    });
+    let variants: Vec<Variant> = (0..N as i32).map(Variant::from).collect();
+    g.bench_function(BenchmarkId::new("1d_variant", "SafeArray::from_slice+to_vec::<Variant>"), |b| {
+        b.iter(|| black_box(SafeArray::from_slice(black_box(&variants)).unwrap().to_vec::<Variant>().unwrap()))
+    });
+    g.bench_function(BenchmarkId::new("1d_variant", "baseline Vec<Variant> clone+clone"), |b| {
+        b.iter(|| {
+            let v = black_box(&variants).clone();
+            black_box(v.clone())
+        })
+    });
+
     // 2-D (32 × 32), per element: put(i, j) for every element, get every element.
     let bounds = [Bound::zero_based(SIDE as u32), Bound::zero_based(SIDE as u32)];
     g.throughput(Throughput::Elements((SIDE * SIDE) as u64));
@@ -198,6 +222,33 @@ fn create_fill_read(c: &mut Criterion) {
         b.iter(|| {
             let a = SafeArray::from_column_major(&bounds, black_box(&grid)).unwrap();
             black_box(a.to_vec::<i32>().unwrap())
+        })
+    });
+    // 2-D bulk of BSTR and VARIANT elements (row-major in and out, as the CLR transposes).
+    let grid_str: Vec<&str> = str_refs[..SIDE * SIDE].to_vec();
+    g.bench_function(BenchmarkId::new("2d_bstr", "SafeArray::from_row_major+to_row_major"), |b| {
+        b.iter(|| {
+            let a = SafeArray::from_row_major(&bounds, black_box(&grid_str)).unwrap();
+            black_box(a.to_row_major::<String>().unwrap())
+        })
+    });
+    g.bench_function(BenchmarkId::new("2d_bstr", "baseline Vec<String> build+clone"), |b| {
+        b.iter(|| {
+            let v: Vec<String> = black_box(&grid_str).iter().map(|s| s.to_string()).collect();
+            black_box(v.clone())
+        })
+    });
+    let grid_var: Vec<Variant> = variants[..SIDE * SIDE].to_vec();
+    g.bench_function(BenchmarkId::new("2d_variant", "SafeArray::from_row_major+to_row_major"), |b| {
+        b.iter(|| {
+            let a = SafeArray::from_row_major(&bounds, black_box(&grid_var)).unwrap();
+            black_box(a.to_row_major::<Variant>().unwrap())
+        })
+    });
+    g.bench_function(BenchmarkId::new("2d_variant", "baseline Vec<Variant> clone+clone"), |b| {
+        b.iter(|| {
+            let v = black_box(&grid_var).clone();
+            black_box(v.clone())
         })
     });
     g.finish();

@@ -1331,6 +1331,50 @@ fn bstr_vector_conversions() {
     check.assert_no_leaks();
 }
 
+#[test]
+fn runtime_values_convert_both_ways() {
+    use super::marshal::SafeArrayMarshaler;
+    use crate::value::Value;
+    let check = LeakCheck::start();
+    {
+        let m = SafeArrayMarshaler::new(VarType::BSTR).with_rank(1);
+        let v = Value::Array(vec![Value::str("a"), Value::Null, Value::str("")]);
+        let a = m.from_value(&v).unwrap().unwrap();
+        assert_eq!(a.vartype(), Some(VarType::BSTR));
+        assert!(a.get::<Bstr>(&[1]).unwrap().is_null());
+        assert_eq!(m.to_value(&a).unwrap(), v);
+        assert!(m.from_value(&Value::Null).unwrap().is_none());
+
+        let m = SafeArrayMarshaler::new(VarType::VARIANT);
+        let v = Value::Array(vec![Value::I32(1), Value::str("a"), Value::F64(0.5), Value::Null, Value::Bool(true)]);
+        let a = m.from_value(&v).unwrap().unwrap();
+        assert_eq!(a.get::<Variant>(&[0]).unwrap().vt(), VarType::I4);
+        assert_eq!(a.get::<Variant>(&[3]).unwrap().vt(), VarType::EMPTY);
+        assert_eq!(m.to_value(&a).unwrap(), v);
+
+        // INT keeps its VARTYPE.
+        let m = SafeArrayMarshaler::new(VarType::INT);
+        let a = m.from_value(&Value::Array(vec![Value::I32(5)])).unwrap().unwrap();
+        assert_eq!(a.vartype(), Some(VarType::INT));
+
+        // Refusals: wrong element, ragged rows, wrong rank on the way back.
+        let m = SafeArrayMarshaler::new(VarType::I4).with_rank(2);
+        assert!(matches!(
+            SafeArrayMarshaler::new(VarType::I4).from_value(&Value::Array(vec![Value::F64(1.0)])),
+            Err(SafeArrayError::TypeMismatch { .. })
+        ));
+        let ragged = Value::Array(vec![Value::Array(vec![Value::I32(1)]), Value::Array(vec![])]);
+        assert_eq!(m.from_value(&ragged).unwrap_err(), SafeArrayError::ShapeMismatch { expected: 1, found: 0 });
+        let one_d = SafeArray::from_slice(&[1i32]).unwrap();
+        assert_eq!(m.to_value(&one_d).unwrap_err(), SafeArrayError::RankMismatch { expected: 2, found: 1 });
+        assert!(matches!(
+            SafeArrayMarshaler::new(VarType::DATE).from_value(&Value::Array(vec![])),
+            Err(SafeArrayError::TypeMismatch { .. })
+        ));
+    }
+    check.assert_no_leaks();
+}
+
 // ---------------------------------------------------------------------------
 // Property tests.
 // ---------------------------------------------------------------------------
@@ -1500,6 +1544,32 @@ mod props {
                 prop_assert_eq!(SafeArray::from_variant(&copied).unwrap().len(), items.len());
             }
             check.assert_no_leaks();
+        }
+
+        #[test]
+        fn runtime_values_roundtrip(dims in prop::collection::vec(0usize..4, 1..=3), seed in any::<i32>()) {
+            use crate::value::Value;
+            // A nested row-major Value of the given shape, values numbered from `seed`.
+            fn build(dims: &[usize], next: &mut i32) -> Value {
+                Value::Array((0..dims[0]).map(|_| if dims.len() == 1 {
+                    *next = next.wrapping_add(1);
+                    Value::I32(*next)
+                } else {
+                    build(&dims[1..], next)
+                }).collect())
+            }
+            let mut next = seed;
+            let v = build(&dims, &mut next);
+            let m = super::super::marshal::SafeArrayMarshaler::new(VarType::I4).with_rank(dims.len() as u32);
+            let a = m.from_value(&v).unwrap().unwrap();
+            // A nested Value says nothing of the dimensions below an empty one: compare
+            // the shape when it is fully described, the values when nothing is empty.
+            if dims[..dims.len() - 1].iter().all(|&d| d > 0) {
+                prop_assert_eq!(a.bounds().iter().map(|b| b.count as usize).collect::<Vec<_>>(), dims.clone());
+            }
+            if dims.iter().all(|&d| d > 0) {
+                prop_assert_eq!(m.to_value(&a).unwrap(), v);
+            }
         }
 
         #[test]
