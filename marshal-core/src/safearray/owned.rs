@@ -225,6 +225,30 @@ impl SafeArray {
     #[inline(always)]
     fn element_for<T: ElementType + ?Sized>(&self, idx: &[i32]) -> Option<*mut u8> {
         let psa = self.raw();
+        // The common case in one comparison: a 1-D array with a hidden VARTYPE, data not
+        // deleted, elements of T's size (cDims, fFeatures and cbElements are the first 8
+        // bytes of the descriptor, little-endian).
+        #[cfg(target_endian = "little")]
+        if idx.len() == 1 {
+            const FLAGS: u64 =
+                (raw::FADF_RECORD | raw::FADF_HAVEIID | raw::FADF_HAVEVARTYPE | raw::FADF_DATADELETED) as u64;
+            let mask = 0xFFFF | (FLAGS << 16) | (0xFFFF_FFFF << 32);
+            let want = 1 | ((raw::FADF_HAVEVARTYPE as u64) << 16) | ((T::ELEMENT_SIZE as u64) << 32);
+            // SAFETY: `self` owns a valid descriptor: its first 8 bytes, its hidden VARTYPE
+            // (present: FADF_HAVEVARTYPE), its one bound and pvData are readable.
+            unsafe {
+                let head = (psa as *const u64).read_unaligned();
+                if head & mask == want && T::accepts(raw::hidden_vartype(psa)) {
+                    let b = *raw::bound_ptr(psa, 0);
+                    let off = (idx[0] as i64).wrapping_sub(b.lLbound as i64);
+                    let data = (*psa).pvData as *mut u8;
+                    if (off as u64) < b.cElements as u64 && !data.is_null() {
+                        return Some(data.add(off as usize * T::ELEMENT_SIZE));
+                    }
+                    return None;
+                }
+            }
+        }
         // SAFETY: `self` owns a valid, consistent descriptor with cDims bounds and its hidden area.
         unsafe {
             let cb = (*psa).cbElements as usize;

@@ -203,9 +203,21 @@ pub(crate) unsafe fn data_bytes(psa: *mut SAFEARRAY) -> Option<usize> {
 /// # Safety
 ///
 /// `psa` was allocated by this module (16 hidden bytes before it).
+#[inline(always)]
 unsafe fn hidden_vartype_ptr(psa: *mut SAFEARRAY) -> *mut u32 {
     // SAFETY: per the caller, the hidden area precedes the descriptor.
     unsafe { (psa as *mut u8).sub(4) as *mut u32 }
+}
+
+/// The VARTYPE stored before a FADF_HAVEVARTYPE descriptor.
+///
+/// # Safety
+///
+/// `psa` has its hidden area.
+#[inline(always)]
+pub(crate) unsafe fn hidden_vartype(psa: *mut SAFEARRAY) -> VarType {
+    // SAFETY: per the caller.
+    VarType(unsafe { hidden_vartype_ptr(psa).read_unaligned() } as u16)
 }
 
 /// # Safety
