@@ -49,6 +49,7 @@ pub mod pin;
 pub mod plan;
 pub mod types;
 pub mod value;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
@@ -59,6 +60,7 @@ pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
 /// Derive [`Blittable`] for a `#[repr(C)]` struct whose fields are all blittable.

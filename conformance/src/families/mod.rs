@@ -7,11 +7,15 @@ use serde_json::Value;
 use crate::outcome::Outcome;
 
 pub mod layout;
+pub mod oleaut;
+pub mod variant;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
     match crate::runner::family_of(line) {
         "layout" => layout::evaluate(line),
+        "variant" => variant::evaluate(line),
+        "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
