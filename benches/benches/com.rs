@@ -23,7 +23,7 @@ com_interface! {
 struct Adder(i32);
 
 impl IAdderImpl for Adder {
-    fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
+    unsafe fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
         let now = self.0.wrapping_add(delta);
         if total.is_null() {
             return Err(Hresult::E_POINTER.into());
@@ -59,7 +59,8 @@ fn virtual_call(c: &mut Criterion) {
     group.bench_function("rust_trait_static", |b| {
         b.iter(|| {
             let mut total = 0;
-            let r = IAdderImpl::add(black_box(&direct), black_box(1), &mut total);
+            // SAFETY: valid out-pointer.
+            let r = unsafe { IAdderImpl::add(black_box(&direct), black_box(1), &mut total) };
             black_box((r, total))
         })
     });
@@ -67,7 +68,8 @@ fn virtual_call(c: &mut Criterion) {
     group.bench_function("rust_trait_dyn", |b| {
         b.iter(|| {
             let mut total = 0;
-            let r = black_box(dynamic).add(black_box(1), &mut total);
+            // SAFETY: valid out-pointer.
+            let r = unsafe { black_box(dynamic).add(black_box(1), &mut total) };
             black_box((r, total))
         })
     });
