@@ -19,6 +19,7 @@
 //! - [`pin`]: zero-copy views that hand native code a pointer to the caller's memory.
 //! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types.
 //! - [`plan`]: compiled struct plans: `StructureToPtr`, `PtrToStructure`, `DestroyStructure`.
+//! - [`marshal`]: the [`marshal::Marshal`] trait `#[derive(Marshal)]` implements, built from field [`marshal::Form`]s.
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -45,6 +46,7 @@ pub mod guid;
 pub mod hresult;
 pub mod iunknown;
 pub mod layout;
+pub mod marshal;
 pub mod pin;
 pub mod plan;
 pub mod types;
@@ -63,6 +65,7 @@ pub use types::{
 pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
+pub use marshal::Marshal;
 /// Derive [`Blittable`] for a `#[repr(C)]` struct whose fields are all blittable.
 ///
 /// The derive checks at compile time that every field implements [`Blittable`] and

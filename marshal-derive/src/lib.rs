@@ -8,10 +8,17 @@
 //!   `#[repr(C)]` (optionally `packed(N)`) struct whose fields are all
 //!   blittable, with compile-time assertions that every field offset and the size
 //!   equal what the CLR's layout rules give.
+//! - `#[derive(Marshal)]`: implements `marshal_core::marshal::Marshal`
+//!   (StructureToPtr / PtrToStructure / DestroyStructure) with the .NET
+//!   vocabulary: `#[marshal(layout = sequential|explicit, pack = N,
+//!   charset = ansi|unicode|auto|utf8, size = N)]` on the struct and
+//!   `#[marshal(as = bool|variant_bool|u1|i1|char|ansi_char|utf16_char|by_val_array(N)|struct|…,
+//!   elem = …, offset = N)]` on fields. Contradictory attributes are compile errors.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 mod blittable;
+mod marshal;
 
 use proc_macro::TokenStream;
 
@@ -20,4 +27,11 @@ use proc_macro::TokenStream;
 pub fn derive_blittable(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     blittable::expand(&input).unwrap_or_else(|e| e.to_compile_error()).into()
+}
+
+/// Implements `marshal_core::marshal::Marshal`; see the crate documentation.
+#[proc_macro_derive(Marshal, attributes(marshal))]
+pub fn derive_marshal(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    marshal::expand(&input).unwrap_or_else(|e| e.to_compile_error()).into()
 }

@@ -74,6 +74,22 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
+impl PlanError {
+    /// Prefixes the error's field path with the enclosing field (`name`) or array
+    /// index (`[i]`). Paths are built only while an error propagates, so the
+    /// success path never allocates for them.
+    fn within(mut self, segment: &str) -> PlanError {
+        if let PlanError::Unsupported { path, .. }
+        | PlanError::Mismatch { path, .. }
+        | PlanError::Invalid { path, .. } = &mut self
+        {
+            let sep = if path.is_empty() || path.starts_with('[') { "" } else { "." };
+            *path = format!("{segment}{sep}{path}");
+        }
+        self
+    }
+}
+
 impl From<LayoutError> for PlanError {
     fn from(e: LayoutError) -> PlanError {
         PlanError::Layout(e)
@@ -168,6 +184,12 @@ impl Plan {
         self.align as usize
     }
 
+    /// The field names in declaration order. A [`Value::Struct`] built with these
+    /// `Arc`s is matched by pointer, not by string comparison.
+    pub fn field_names(&self) -> impl Iterator<Item = &Arc<str>> + '_ {
+        self.ops.iter().map(|op| &op.name)
+    }
+
     /// `true` when managed and native forms are identical: no conversion at all.
     pub fn is_blittable(&self) -> bool {
         self.blittable
@@ -185,8 +207,7 @@ impl Plan {
             return Err(PlanError::BufferTooSmall { needed: self.size(), given: out.len() });
         }
         out[..self.size()].fill(0);
-        let mut path = String::new();
-        let r = self.write(value, out, &mut path);
+        let r = self.write(value, out);
         if r.is_err() && self.owns_native_memory {
             // SAFETY: `out` was zero-filled and only this plan wrote into it, so every
             // pointer slot is null or owned by a completed field conversion.
@@ -205,8 +226,7 @@ impl Plan {
         if bytes.len() < self.size() {
             return Err(PlanError::BufferTooSmall { needed: self.size(), given: bytes.len() });
         }
-        let mut path = String::new();
-        self.read(bytes, &mut path)
+        self.read(bytes)
     }
 
     /// `DestroyStructure`: frees what [`Plan::to_native`] allocated and nulls the
@@ -222,35 +242,38 @@ impl Plan {
         let _ = bytes;
     }
 
-    fn write(&self, value: &Value, out: &mut [u8], path: &mut String) -> Result<(), PlanError> {
+    fn write(&self, value: &Value, out: &mut [u8]) -> Result<(), PlanError> {
         let Value::Struct(fields) = value else {
-            return Err(PlanError::Mismatch { path: path.clone(), expected: format!("struct {}", self.name) });
+            return Err(mismatch(&format!("struct {}", self.name)));
         };
         for (i, op) in self.ops.iter().enumerate() {
-            let len = path.len();
-            push_path(path, &op.name);
             // Fields are expected in declaration order; fall back to a lookup by name.
             let v = match fields.get(i) {
-                Some((n, v)) if *n == op.name => v,
+                Some((n, v)) if Arc::ptr_eq(n, &op.name) || *n == op.name => v,
                 _ => fields
                     .iter()
                     .find(|(n, _)| *n == op.name)
                     .map(|(_, v)| v)
-                    .ok_or_else(|| PlanError::Mismatch { path: path.clone(), expected: "a value".into() })?,
+                    .ok_or_else(|| mismatch("a value").within(&op.name))?,
             };
-            write_kind(&op.kind, v, &mut out[op.offset as usize..], self.target, path)?;
-            path.truncate(len);
+            let at = &mut out[op.offset as usize..];
+            // Numbers are most fields: convert them here, without the general dispatch.
+            let done = match op.kind {
+                Kind::Prim(p) => write_prim(p, v, self.target.pointer_width == 8, at).is_some(),
+                _ => false,
+            };
+            if !done {
+                write_kind(&op.kind, v, at, self.target).map_err(|e| e.within(&op.name))?;
+            }
         }
         Ok(())
     }
 
-    fn read(&self, bytes: &[u8], path: &mut String) -> Result<Value, PlanError> {
+    fn read(&self, bytes: &[u8]) -> Result<Value, PlanError> {
         let mut fields = Vec::with_capacity(self.ops.len());
         for op in &self.ops {
-            let len = path.len();
-            push_path(path, &op.name);
-            fields.push((op.name.clone(), read_kind(&op.kind, &bytes[op.offset as usize..], self.target, path)?));
-            path.truncate(len);
+            let v = read_kind(&op.kind, &bytes[op.offset as usize..], self.target).map_err(|e| e.within(&op.name))?;
+            fields.push((op.name.clone(), v));
         }
         if self.overlapping {
             self.settle_union(&mut fields);
@@ -281,8 +304,7 @@ impl Plan {
                 (Kind::Bool(_), Value::Bool(_)) => *v = Value::Bool(at[0] != 0),
                 (Kind::Char16 | Kind::CharAnsi, Value::Char(_)) => *v = Value::Char(u16::from_le_bytes(get(at))),
                 (Kind::Prim(p), _) => {
-                    let mut path = String::new();
-                    if let Ok(x) = read_kind(&Kind::Prim(*p), at, Target::host(), &mut path) {
+                    if let Ok(x) = read_kind(&Kind::Prim(*p), at, Target::host()) {
                         *v = x;
                     }
                 }
@@ -290,13 +312,6 @@ impl Plan {
             }
         }
     }
-}
-
-fn push_path(path: &mut String, name: &str) {
-    if !path.is_empty() {
-        path.push('.');
-    }
-    path.push_str(name);
 }
 
 fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
@@ -361,8 +376,12 @@ fn kind_of(ty: &TypeDesc, charset: CharSet, target: Target, path: &str) -> Resul
     })
 }
 
-fn mismatch(path: &str, expected: &str) -> PlanError {
-    PlanError::Mismatch { path: path.to_string(), expected: expected.to_string() }
+fn mismatch(expected: &str) -> PlanError {
+    PlanError::Mismatch { path: String::new(), expected: expected.to_string() }
+}
+
+fn invalid(reason: String) -> PlanError {
+    PlanError::Invalid { path: String::new(), reason }
 }
 
 fn put<const N: usize>(out: &mut [u8], b: [u8; N]) {
@@ -375,10 +394,10 @@ fn get<const N: usize>(b: &[u8]) -> [u8; N] {
     a
 }
 
-fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], target: Target, path: &mut String) -> Result<(), PlanError> {
+fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], target: Target) -> Result<(), PlanError> {
     let ptr8 = target.pointer_width == 8;
     match (kind, v) {
-        (Kind::Prim(p), v) => write_prim(*p, v, ptr8, out).ok_or_else(|| mismatch(path, p.clr_name())),
+        (Kind::Prim(p), v) => write_prim(*p, v, ptr8, out).ok_or_else(|| mismatch(p.clr_name())),
         (Kind::Bool(r), Value::Bool(b)) => {
             leaf::bool_to_native(*b, *r, out);
             Ok(())
@@ -412,16 +431,11 @@ fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], target: Target, path: &mut
         (Kind::Array { .. }, Value::Null) => Ok(()),
         (Kind::Array { elem, count, stride }, Value::Array(items)) => {
             if items.len() < *count as usize {
-                return Err(PlanError::Invalid {
-                    path: path.clone(),
-                    reason: format!("array of {} elements is shorter than SizeConst = {count}", items.len()),
-                });
+                return Err(invalid(format!("array of {} elements is shorter than SizeConst = {count}", items.len())));
             }
-            let len = path.len();
             for (i, item) in items.iter().take(*count as usize).enumerate() {
-                path.push_str(&format!("[{i}]"));
-                write_kind(elem, item, &mut out[i * *stride as usize..], target, path)?;
-                path.truncate(len);
+                write_kind(elem, item, &mut out[i * *stride as usize..], target)
+                    .map_err(|e| e.within(&format!("[{i}]")))?;
             }
             Ok(())
         }
@@ -429,26 +443,23 @@ fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], target: Target, path: &mut
         (Kind::AnsiChars { count }, Value::Array(items)) => {
             let units: Option<Vec<u16>> =
                 items.iter().map(|c| if let Value::Char(c) = c { Some(*c) } else { None }).collect();
-            let units = units.ok_or_else(|| mismatch(path, "chars"))?;
+            let units = units.ok_or_else(|| mismatch("chars"))?;
             if units.len() < *count as usize {
-                return Err(PlanError::Invalid {
-                    path: path.clone(),
-                    reason: format!("array of {} chars is shorter than SizeConst = {count}", units.len()),
-                });
+                return Err(invalid(format!("array of {} chars is shorter than SizeConst = {count}", units.len())));
             }
             let written = leaf::ansi_chars_to_native(&units[..*count as usize], &mut out[..*count as usize])
-                .ok_or_else(|| PlanError::Invalid {
-                    path: path.clone(),
-                    reason: format!("the ANSI form of the chars is longer than SizeConst = {count} bytes"),
+                .ok_or_else(|| {
+                    invalid(format!("the ANSI form of the chars is longer than SizeConst = {count} bytes"))
                 })?;
             out[written..*count as usize].fill(0);
             Ok(())
         }
-        (Kind::Struct(p), v) => p.write(v, out, path),
-        (k, _) => Err(mismatch(path, kind_name(k))),
+        (Kind::Struct(p), v) => p.write(v, out),
+        (k, _) => Err(mismatch(kind_name(k))),
     }
 }
 
+#[inline(always)]
 fn write_prim(p: Prim, v: &Value, ptr8: bool, out: &mut [u8]) -> Option<()> {
     match (p, v) {
         (Prim::I8, Value::I8(x)) => put(out, x.to_le_bytes()),
@@ -483,7 +494,7 @@ fn kind_name(k: &Kind) -> &'static str {
     }
 }
 
-fn read_kind(kind: &Kind, b: &[u8], target: Target, path: &mut String) -> Result<Value, PlanError> {
+fn read_kind(kind: &Kind, b: &[u8], target: Target) -> Result<Value, PlanError> {
     let ptr8 = target.pointer_width == 8;
     Ok(match kind {
         Kind::Prim(p) => match p {
@@ -517,18 +528,17 @@ fn read_kind(kind: &Kind, b: &[u8], target: Target, path: &mut String) -> Result
         }
         Kind::Array { elem, count, stride } => {
             let mut items = Vec::with_capacity(*count as usize);
-            let len = path.len();
             for i in 0..*count as usize {
-                path.push_str(&format!("[{i}]"));
-                items.push(read_kind(elem, &b[i * *stride as usize..], target, path)?);
-                path.truncate(len);
+                items.push(
+                    read_kind(elem, &b[i * *stride as usize..], target).map_err(|e| e.within(&format!("[{i}]")))?,
+                );
             }
             Value::Array(items)
         }
         Kind::AnsiChars { count } => {
             Value::Array(leaf::ansi_chars_from_native(&b[..*count as usize]).into_iter().map(Value::Char).collect())
         }
-        Kind::Struct(p) => p.read(b, path)?,
+        Kind::Struct(p) => p.read(b)?,
     })
 }
 
