@@ -40,6 +40,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use marshal_core::variant::{change_type_raw, Variant, VariantRef, VARIANT};
 use marshal_core::{Hresult, VarType};
 
@@ -262,7 +264,7 @@ impl<S> DispatchTable<S> {
         }
         let count = member.params.len();
         // Where each parameter's argument is: rgvarg index, or None.
-        let mut sources: Vec<Option<usize>> = vec![None; count];
+        let mut sources: SmallVec<[Option<usize>; 8]> = smallvec::smallvec![None; count];
         for (j, &id) in named.iter().enumerate() {
             let target = if id == DISPID_PROPERTYPUT && is_put && count > 0 {
                 Some(count - 1)
@@ -288,7 +290,7 @@ impl<S> DispatchTable<S> {
             return Err(InvokeError::hr(Hresult::DISP_E_BADPARAMCOUNT));
         }
         let rgvarg = params.rgvarg();
-        let mut args = Vec::with_capacity(count);
+        let mut args: SmallVec<[Variant; 8]> = SmallVec::with_capacity(count);
         for (param, source) in member.params.iter().zip(&sources) {
             let provided = source.filter(|&i| !is_missing(&rgvarg[i]));
             let value = match (provided, source) {
