@@ -64,6 +64,26 @@ pub unsafe extern "system" fn sys_free_string(bstr: *mut u16) {
     unsafe { free_bstr(bstr) }
 }
 
+/// `SysAllocString` with the ABI of oleaut32's, for native code that hands this crate BSTRs
+/// (EXCEPINFO fields, `IErrorInfo` implementations written in C). Null gives null.
+///
+/// # Safety
+///
+/// `s` must be null or a NUL-terminated UTF-16 string.
+pub unsafe extern "system" fn sys_alloc_string(s: *const u16) -> *mut u16 {
+    if s.is_null() {
+        return core::ptr::null_mut();
+    }
+    let mut len = 0;
+    // SAFETY: NUL-terminated per the caller, so every unit up to the NUL is readable.
+    unsafe {
+        while s.add(len).read() != 0 {
+            len += 1;
+        }
+        alloc_wide(core::slice::from_raw_parts(s, len))
+    }
+}
+
 /// The text of a BSTR (length from its prefix; lone surrogates become U+FFFD); null is "".
 ///
 /// # Safety

@@ -35,7 +35,7 @@
 //!
 //! struct Counter(AtomicI32);
 //! impl ICounterImpl for Counter {
-//!     fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
+//!     unsafe fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
 //!         if total.is_null() {
 //!             return Err(ErrorKind::NullReference.into());
 //!         }

@@ -177,7 +177,9 @@ impl Drop for Counter {
     }
 }
 
-fn write<T>(out: *mut T, v: T) -> ComResult<()> {
+/// # Safety
+/// `out` is null or writable.
+unsafe fn write<T>(out: *mut T, v: T) -> ComResult<()> {
     if out.is_null() {
         return Err(ErrorKind::NullReference.into());
     }
@@ -187,7 +189,7 @@ fn write<T>(out: *mut T, v: T) -> ComResult<()> {
 }
 
 impl ICounterImpl for Counter {
-    fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
+    unsafe fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
         if delta == i32::MIN {
             panic!("delta i32::MIN is a bug");
         }
@@ -197,23 +199,26 @@ impl ICounterImpl for Counter {
             );
         }
         let now = self.value.fetch_add(delta, Ordering::SeqCst) + delta;
-        write(total, now)
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(total, now) }
     }
-    fn get(&self, total: *mut i32) -> ComResult<()> {
-        write(total, self.value.load(Ordering::SeqCst))
+    unsafe fn get(&self, total: *mut i32) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(total, self.value.load(Ordering::SeqCst)) }
     }
 }
 
 impl IResettableImpl for Counter {
-    fn reset(&self) -> ComResult<()> {
+    unsafe fn reset(&self) -> ComResult<()> {
         self.value.store(0, Ordering::SeqCst);
         Ok(())
     }
 }
 
 impl IIdentifiedImpl for Counter {
-    fn get_id(&self, id: *mut i32) -> ComResult<()> {
-        write(id, self.id)
+    unsafe fn get_id(&self, id: *mut i32) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(id, self.id) }
     }
 }
 
