@@ -175,6 +175,22 @@ fn invoke_errors_match_oleaut32() {
     // A required argument passed as "missing".
     let r = raw_invoke(&d, 1, DISPATCH_METHOD, &[i4(3), missing()], &[]);
     assert_eq!((r.hr, r.arg_err), (Hresult::DISP_E_PARAMNOTOPTIONAL, 1));
+    // An argument with an invalid VARTYPE (15) is refused before its payload is read.
+    let mut bad = VARIANT::EMPTY;
+    bad.vt = VarType(15);
+    let mut args = [*i4(3).as_raw(), bad];
+    let mut p = DISPPARAMS {
+        rgvarg: args.as_mut_ptr(),
+        rgdispid_named_args: core::ptr::null_mut(),
+        c_args: 2,
+        c_named_args: 0,
+    };
+    let mut arg_err = 99;
+    // SAFETY: valid DISPPARAMS; the server validates each VARIANT.
+    let hr = unsafe {
+        d.invoke(1, &IID_NULL, 0, DISPATCH_METHOD, &mut p, core::ptr::null_mut(), core::ptr::null_mut(), &mut arg_err)
+    };
+    assert_eq!((hr, arg_err), (Hresult::DISP_E_BADVARTYPE, 1));
     // Bad DISPPARAMS.
     let mut p = DISPPARAMS {
         rgvarg: core::ptr::null_mut(),
@@ -359,4 +375,43 @@ fn c_client_invokes_a_rust_dispatch_object() {
     // SAFETY: as above.
     let hr = unsafe { fx_disp_invoke3(digits.as_raw(), 1, 4, 5, 6, &mut out, &mut arg_err) };
     assert_eq!((hr, out), (Hresult::S_OK, 456));
+}
+
+mod permutations {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Five I4 parameters; the result encodes which value reached which parameter.
+    fn five() -> ComPtr<IDispatch> {
+        let params = ["p0", "p1", "p2", "p3", "p4"].map(|n| Param::new(n, VarType::I4));
+        let table = DispatchTable::<()>::builder()
+            .method("Five", 9, params, |_, a| {
+                Ok(Variant::from(a.iter().fold(0i32, |acc, v| acc * 10 + i32::try_from(v).unwrap())))
+            })
+            .build();
+        DispatchObject::create((), Arc::new(table))
+    }
+
+    proptest! {
+        /// However the arguments are split into positional ones and named ones (in any order),
+        /// every value reaches its parameter.
+        #[test]
+        fn any_mix_of_positional_and_named_arguments_binds_the_same(
+            values in proptest::array::uniform5(0i32..10),
+            positional in 0usize..=5,
+            order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let d = five();
+            let expected = values.iter().fold(0i32, |acc, v| acc * 10 + v);
+            let args: Vec<Variant> = values[..positional].iter().map(|&v| Variant::from(v)).collect();
+            let named_vals: Vec<(i32, Variant)> = order
+                .iter()
+                .filter(|&&i| i >= positional)
+                .map(|&i| (i as i32, Variant::from(values[i])))
+                .collect();
+            let named: Vec<(i32, &Variant)> = named_vals.iter().map(|(id, v)| (*id, v)).collect();
+            let got = d.invoke_with(9, 0, DISPATCH_METHOD, &args, &named).unwrap();
+            prop_assert_eq!(i32::try_from(&got), Ok(expected));
+        }
+    }
 }

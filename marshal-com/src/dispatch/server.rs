@@ -182,13 +182,21 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// `VT_ERROR` carrying `DISP_E_PARAMNOTFOUND`: how a caller marks an optional argument as omitted.
-fn is_missing(v: &VARIANT) -> bool {
+pub fn is_missing(v: &VARIANT) -> bool {
     // SAFETY: VT_ERROR's payload is the i32 member of the union.
     v.vt == VarType::ERROR && unsafe { v.data.i32_ } == Hresult::DISP_E_PARAMNOTFOUND.0
 }
 
-/// Converts the argument at `rgvarg[index]` to `vt` (a copy; the caller's argument is untouched).
-fn coerce(arg: &VARIANT, vt: VarType, lcid: u32, index: usize) -> Result<Variant, InvokeError> {
+/// Converts the argument at `rgvarg[index]` to `vt` as oleaut32's `Invoke` does (a copy; the
+/// caller's argument is untouched): validated first (an invalid VARIANT is `DISP_E_BADVARTYPE`),
+/// taken as is for `VT_VARIANT` or an identical type, else `VariantChangeTypeEx(lcid)`. A failure
+/// blames `index` (`puArgErr`). Public so that other dispatchers (type-info-driven ones) coerce
+/// the same way.
+///
+/// # Errors
+///
+/// The validation or conversion HRESULT, as [`InvokeError::Dispatch`] with `arg_err = index`.
+pub fn coerce_argument(arg: &VARIANT, vt: VarType, lcid: u32, index: usize) -> Result<Variant, InvokeError> {
     // SAFETY: the caller's VARIANTs are valid for the call (IDispatch contract); validated here.
     let arg_ref = unsafe { VariantRef::new(arg) }.map_err(|e| InvokeError::arg(e.hresult(), index))?;
     let converted = if vt == VarType::VARIANT || arg.vt == vt {
@@ -294,7 +302,7 @@ impl<S> DispatchTable<S> {
         for (param, source) in member.params.iter().zip(&sources) {
             let provided = source.filter(|&i| !is_missing(&rgvarg[i]));
             let value = match (provided, source) {
-                (Some(i), _) => coerce(&rgvarg[i], param.vt, lcid, i)?,
+                (Some(i), _) => coerce_argument(&rgvarg[i], param.vt, lcid, i)?,
                 (None, _) if param.optional => match &param.default {
                     Some(default) => default(),
                     None => Variant::error(Hresult::DISP_E_PARAMNOTFOUND),
