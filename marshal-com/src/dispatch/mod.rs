@@ -323,8 +323,8 @@ pub trait Dispatch {
 }
 
 fn check_iid_null(iid: *const Guid) -> Result<(), Hresult> {
-    // SAFETY: checked non-null; REFIID points at a GUID per the contract.
-    if iid.is_null() || unsafe { *iid } != IID_NULL {
+    // SAFETY: checked non-null; REFIID points at a GUID per the contract (read unaligned).
+    if iid.is_null() || unsafe { iid.read_unaligned() } != IID_NULL {
         return Err(Hresult::DISP_E_UNKNOWNINTERFACE);
     }
     Ok(())
@@ -376,7 +376,8 @@ impl<T: Dispatch + ComClass> IDispatchImpl for T {
         if names.is_null() || ids.is_null() || count == 0 {
             return plain(Hresult::E_INVALIDARG);
         }
-        let mut owned = Vec::with_capacity(count as usize);
+        // No capacity from `count`: it is the caller's number, not a size to trust.
+        let mut owned = Vec::new();
         for i in 0..count as usize {
             // SAFETY: `names` holds `count` pointers to NUL-terminated strings (the contract).
             let s = unsafe { bstr::wide_cstr_to_string(*names.add(i)) };

@@ -34,6 +34,7 @@ extern "C" {
     pub fn fx_addref(p: *mut c_void) -> u32;
     pub fn fx_release(p: *mut c_void) -> u32;
     pub fn fx_qi(p: *mut c_void, iid: *const Guid, out: *mut *mut c_void) -> Hresult;
+    pub fn fx_qi_unaligned(p: *mut c_void, iid: *const Guid, out: *mut *mut c_void) -> Hresult;
     pub fn fx_check_qi_rules(p: *mut c_void, a: *const Guid, b: *const Guid, absent: *const Guid) -> i32;
     pub fn fx_counter_add_and_read_error(
         counter: *mut c_void,
