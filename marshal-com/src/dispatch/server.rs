@@ -187,6 +187,32 @@ pub fn is_missing(v: &VARIANT) -> bool {
     v.vt == VarType::ERROR && unsafe { v.data.i32_ } == Hresult::DISP_E_PARAMNOTFOUND.0
 }
 
+/// By-value VARTYPEs whose payload is plain data (no BSTR, interface, record, array or BYREF).
+fn owns_nothing(vt: VarType) -> bool {
+    matches!(
+        vt,
+        VarType::EMPTY
+            | VarType::NULL
+            | VarType::I1
+            | VarType::UI1
+            | VarType::I2
+            | VarType::UI2
+            | VarType::I4
+            | VarType::UI4
+            | VarType::INT
+            | VarType::UINT
+            | VarType::I8
+            | VarType::UI8
+            | VarType::R4
+            | VarType::R8
+            | VarType::CY
+            | VarType::DATE
+            | VarType::BOOL
+            | VarType::ERROR
+            | VarType::DECIMAL
+    )
+}
+
 /// Converts the argument at `rgvarg[index]` to `vt` as oleaut32's `Invoke` does (a copy; the
 /// caller's argument is untouched): validated first (an invalid VARIANT is `DISP_E_BADVARTYPE`),
 /// taken as is for `VT_VARIANT` or an identical type, else `VariantChangeTypeEx(lcid)`. A failure
@@ -199,7 +225,11 @@ pub fn is_missing(v: &VARIANT) -> bool {
 pub fn coerce_argument(arg: &VARIANT, vt: VarType, lcid: u32, index: usize) -> Result<Variant, InvokeError> {
     // SAFETY: the caller's VARIANTs are valid for the call (IDispatch contract); validated here.
     let arg_ref = unsafe { VariantRef::new(arg) }.map_err(|e| InvokeError::arg(e.hresult(), index))?;
-    let converted = if vt == VarType::VARIANT || arg.vt == vt {
+    let converted = if arg.vt == vt && owns_nothing(vt) {
+        // Same scalar type: a bitwise copy is the copy (nothing owned to duplicate).
+        // SAFETY: validated above; a by-value scalar VARIANT holds no pointer.
+        unsafe { Variant::from_raw(*arg) }.map_err(|e| e.hresult())
+    } else if vt == VarType::VARIANT || arg.vt == vt {
         arg_ref.to_owned()
     } else {
         // SAFETY: validated above; pointers valid for the call.
