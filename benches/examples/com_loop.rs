@@ -1,5 +1,6 @@
 //! Instruction counts of COM calls (run under callgrind with two loop counts and subtract):
-//! `com_loop vtable N` (one call through `ComPtr` into a Rust COM object) or `com_loop invoke N`
+//! `com_loop vtable N` (one call through `ComPtr` into a Rust COM object), `com_loop direct N`
+//! (the same method as a static Rust trait call) or `com_loop invoke N`
 //! (IDispatch::Invoke by DISPID with three VT_I4 arguments into a `DispatchTable` server).
 
 use std::hint::black_box;
@@ -41,6 +42,15 @@ fn main() {
     let what = argv.next().unwrap_or_else(|| "vtable".into());
     let n: u64 = argv.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
     match what.as_str() {
+        "direct" => {
+            let adder = Adder(1);
+            for _ in 0..n {
+                let mut total = 0;
+                // SAFETY: valid out-pointer.
+                black_box(unsafe { IAdderImpl::add(black_box(&adder), black_box(1), &mut total) }.is_ok());
+                black_box(total);
+            }
+        }
         "vtable" => {
             let com = ComObject::create_as::<IAdder>(Adder(1)).unwrap();
             for _ in 0..n {
