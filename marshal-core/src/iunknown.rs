@@ -82,3 +82,70 @@ pub unsafe fn query_interface(this: *mut c_void, iid: &Guid) -> Result<*mut c_vo
         Err(hr)
     }
 }
+
+// Interface parameters and fields (`TypeDesc::Interface`): the reference-count rules the
+// marshaler applies, as the CLR's interface marshaler does. "Managed" is the caller's side
+// holding its own reference; "native" is the pointer that crosses.
+//
+// | use                                  | to native                    | after the call / from native        |
+// |--------------------------------------|------------------------------|-------------------------------------|
+// | In parameter                         | `to_native` (QI: +1)         | `release_native` (cleanup: -1)      |
+// | InOut (`ref`) parameter              | `to_native` (callee owns it) | `from_native_owned` (take the ref)  |
+// | Out parameter, `[retval]`, return    | null                         | `from_native_owned` (take the ref)  |
+// | struct field: StructureToPtr         | `to_native`                  | DestroyStructure: `release_native`  |
+// | struct field: PtrToStructure, callee In | —                         | `from_native_borrowed` (+1, copy)   |
+
+/// An interface pointer for `iid` to hand to native code: `QueryInterface` on `obj` (so the
+/// result carries one reference the marshaler owns), null for null.
+///
+/// # Safety
+///
+/// `obj` must be null or a live COM interface pointer.
+///
+/// # Errors
+///
+/// The failing HRESULT of `QueryInterface` (`E_NOINTERFACE` when the object lacks `iid`).
+pub unsafe fn to_native(obj: *mut c_void, iid: &Guid) -> Result<*mut c_void, Hresult> {
+    if obj.is_null() {
+        return Ok(core::ptr::null_mut());
+    }
+    // SAFETY: live per the caller.
+    unsafe { query_interface(obj, iid) }
+}
+
+/// Cleanup of what [`to_native`] produced (In parameters, destroyed struct fields): `Release`
+/// unless null.
+///
+/// # Safety
+///
+/// `native` must be null or carry a reference the caller owns.
+pub unsafe fn release_native(native: *mut c_void) {
+    if !native.is_null() {
+        // SAFETY: per the caller.
+        unsafe { release(native) };
+    }
+}
+
+/// Out, `[retval]` and InOut results: the callee's reference is taken over as is (no `AddRef`);
+/// the returned pointer (maybe null) is owned by the caller.
+///
+/// # Safety
+///
+/// `native` must be null or an interface pointer whose reference the callee handed over.
+pub unsafe fn from_native_owned(native: *mut c_void) -> *mut c_void {
+    native
+}
+
+/// A pointer read from native memory the native side keeps owning (PtrToStructure, an In
+/// parameter received by a Rust callee that keeps it): `AddRef` so the copy has its own reference.
+///
+/// # Safety
+///
+/// `native` must be null or a live COM interface pointer.
+pub unsafe fn from_native_borrowed(native: *mut c_void) -> *mut c_void {
+    if !native.is_null() {
+        // SAFETY: per the caller.
+        unsafe { add_ref(native) };
+    }
+    native
+}

@@ -41,7 +41,9 @@
 #[allow(unused_extern_crates)]
 extern crate self as marshal_core;
 
+pub mod alloc;
 pub mod blittable;
+pub mod bstr;
 pub mod guid;
 pub mod hresult;
 pub mod iunknown;
@@ -49,18 +51,24 @@ pub mod layout;
 pub mod marshal;
 pub mod pin;
 pub mod plan;
+pub mod strings;
+pub mod safearray;
 pub mod types;
 pub mod value;
+pub mod variant;
 pub mod vartype;
 
 pub use blittable::{classify, Blittable, Classification, NonBlittableReason};
+pub use bstr::{Bstr, BstrRef, BSTR};
 pub use guid::Guid;
 pub use hresult::Hresult;
 pub use layout::{FieldLayout, Layout, LayoutError, Target};
+pub use safearray::{Bound, SafeArray, SafeArrayError};
 pub use types::{
     BoolRepr, CharRepr, CharSet, DescError, FieldDesc, InterfaceKind, LayoutKind, Pack, Prim, StringRepr,
     StructBuilder, StructDesc, TypeDesc, TypeSet,
 };
+pub use variant::{Currency, Date, Decimal, Variant, VariantValue, VARIANT};
 pub use vartype::VarType;
 
 pub use marshal::Marshal;

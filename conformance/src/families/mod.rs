@@ -6,12 +6,22 @@ use serde_json::Value;
 
 use crate::outcome::Outcome;
 
+pub mod bstr;
 pub mod layout;
+pub mod strings;
+pub mod oleaut;
+pub mod variant;
+pub mod safearray;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
     match crate::runner::family_of(line) {
         "layout" => layout::evaluate(line),
+        "strings" => strings::evaluate(line),
+        "bstr" => bstr::evaluate(line),
+        "variant" => variant::evaluate(line),
+        "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
+        "safearray" => safearray::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }
@@ -21,7 +31,7 @@ pub fn evaluate(line: &Value) -> Outcome {
 pub fn input_keys(line: &Value) -> Vec<&'static str> {
     match crate::runner::family_of(line) {
         "layout" => layout::INPUTS.to_vec(),
-        "strings" => vec!["api", "input_name", "bytes_hex", "hex_full_note", "runtime", "mono_version"],
+        "strings" => strings::INPUTS.to_vec(),
         "variant" => vec!["input_hex24", "input_vt", "input_payload_is_pointer", "input_bstr_hex"],
         "pinvoke" | "safearray" if line.get("section").is_some() => vec!["MONO_COM"],
         "change_type" => vec!["lcid", "flags", "src_name", "dst_vt"],
@@ -31,7 +41,7 @@ pub fn input_keys(line: &Value) -> Vec<&'static str> {
             Some("SystemTimeToVariantTime") => vec!["fn", "st"],
             _ => vec!["fn", "date"],
         },
-        "bstr" => vec!["op"],
+        "bstr" => bstr::INPUTS.to_vec(),
         "info" => vec!["wine_version"],
         _ => Vec::new(),
     }

@@ -1,0 +1,247 @@
+//! What owning an element means, per kind: BSTRs are copied and freed, VARIANTs
+//! copied and cleared, interface pointers AddRef'd and Released, records copied
+//! and cleared through their `IRecordInfo`. Everything else is plain bytes.
+//!
+//! The kind comes from the descriptor's FADF flags, as in oleaut32; the hooks into
+//! the BSTR and VARIANT modules are the functions at the bottom of this file.
+
+use core::ffi::c_void;
+use core::mem::size_of;
+
+use super::raw::{FADF_BSTR, FADF_DISPATCH, FADF_RECORD, FADF_UNKNOWN, FADF_VARIANT, SAFEARRAY};
+use crate::hresult::Hresult;
+use crate::iunknown;
+
+/// Size of a VARIANT on this target (24 on 64-bit, 16 on 32-bit).
+pub(crate) const VARIANT_SIZE: usize = if size_of::<usize>() == 8 { 24 } else { 16 };
+
+/// How the elements of an array are owned, from its FADF flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ElemKind {
+    /// Plain bytes (numbers, DECIMAL, CY, DATE, VARIANT_BOOL, …).
+    Plain,
+    /// `BSTR` pointers (FADF_BSTR).
+    Bstr,
+    /// `VARIANT`s (FADF_VARIANT).
+    Variant,
+    /// `IUnknown*` / `IDispatch*` (FADF_UNKNOWN / FADF_DISPATCH).
+    Interface,
+    /// Records described by the `IRecordInfo` before the descriptor (FADF_RECORD).
+    Record,
+}
+
+impl ElemKind {
+    /// The element kind the flags name, or `None` when they name more than one
+    /// (a hostile or corrupt descriptor: oleaut32 would treat the same element as
+    /// a BSTR in one call and a VARIANT in the next).
+    pub(crate) fn from_features(features: u16) -> Option<ElemKind> {
+        let kinds = [
+            (features & FADF_BSTR != 0, ElemKind::Bstr),
+            (features & FADF_VARIANT != 0, ElemKind::Variant),
+            (features & (FADF_UNKNOWN | FADF_DISPATCH) != 0, ElemKind::Interface),
+            (features & FADF_RECORD != 0, ElemKind::Record),
+        ];
+        let mut found = ElemKind::Plain;
+        for (set, kind) in kinds {
+            if set {
+                if found != ElemKind::Plain {
+                    return None;
+                }
+                found = kind;
+            }
+        }
+        Some(found)
+    }
+
+    /// The element size this kind requires (`None`: any non-zero size).
+    pub(crate) fn required_size(self) -> Option<usize> {
+        match self {
+            ElemKind::Bstr | ElemKind::Interface => Some(size_of::<*mut c_void>()),
+            ElemKind::Variant => Some(VARIANT_SIZE),
+            ElemKind::Plain | ElemKind::Record => None,
+        }
+    }
+
+    /// `true` when elements own resources (freeing the data must visit them).
+    pub(crate) fn is_owning(self) -> bool {
+        self != ElemKind::Plain
+    }
+}
+
+/// The element kind of `psa`, checked against its element size.
+///
+/// # Safety
+///
+/// `psa` points to a readable descriptor.
+pub(crate) unsafe fn elem_kind_of(psa: *const SAFEARRAY) -> Result<ElemKind, Hresult> {
+    // SAFETY: the caller guarantees a readable descriptor.
+    let (features, cb) = unsafe { ((*psa).fFeatures, (*psa).cbElements as usize) };
+    let kind = ElemKind::from_features(features).ok_or(Hresult::E_INVALIDARG)?;
+    match kind.required_size() {
+        Some(size) if size != cb => Err(Hresult::E_INVALIDARG),
+        _ if kind == ElemKind::Record && cb == 0 => Err(Hresult::E_INVALIDARG),
+        _ => Ok(kind),
+    }
+}
+
+/// The `IRecordInfo` vtable slots a SAFEARRAY uses (the interface has more; only
+/// the prefix up to `GetSize` is declared).
+#[repr(C)]
+pub(crate) struct IRecordInfoVtbl {
+    pub(crate) base: iunknown::IUnknownVtbl,
+    pub(crate) record_init: unsafe extern "system" fn(this: *mut c_void, new: *mut c_void) -> Hresult,
+    pub(crate) record_clear: unsafe extern "system" fn(this: *mut c_void, existing: *mut c_void) -> Hresult,
+    pub(crate) record_copy:
+        unsafe extern "system" fn(this: *mut c_void, existing: *mut c_void, new: *mut c_void) -> Hresult,
+    pub(crate) get_guid: unsafe extern "system" fn(this: *mut c_void, guid: *mut crate::guid::Guid) -> Hresult,
+    pub(crate) get_name: unsafe extern "system" fn(this: *mut c_void, name: *mut *mut u16) -> Hresult,
+    pub(crate) get_size: unsafe extern "system" fn(this: *mut c_void, size: *mut u32) -> Hresult,
+}
+
+/// # Safety
+///
+/// `rec` is a live `IRecordInfo*`.
+unsafe fn record_vtbl(rec: *mut c_void) -> *const IRecordInfoVtbl {
+    // SAFETY: a COM object's first field is its vtable pointer.
+    unsafe { *(rec as *const *const IRecordInfoVtbl) }
+}
+
+/// `IRecordInfo::RecordClear`.
+///
+/// # Safety
+///
+/// `rec` is a live `IRecordInfo*`, `data` one record of its type.
+pub(crate) unsafe fn record_clear(rec: *mut c_void, data: *mut u8) -> Hresult {
+    // SAFETY: per the caller's guarantee.
+    unsafe { ((*record_vtbl(rec)).record_clear)(rec, data as *mut c_void) }
+}
+
+/// `IRecordInfo::RecordCopy` (clears `dst` first, per its contract).
+///
+/// # Safety
+///
+/// `rec` is a live `IRecordInfo*`, `src` and `dst` records of its type.
+pub(crate) unsafe fn record_copy(rec: *mut c_void, src: *const u8, dst: *mut u8) -> Hresult {
+    // SAFETY: per the caller's guarantee.
+    unsafe { ((*record_vtbl(rec)).record_copy)(rec, src as *mut c_void, dst as *mut c_void) }
+}
+
+/// `IRecordInfo::GetSize`.
+///
+/// # Safety
+///
+/// `rec` is a live `IRecordInfo*`.
+pub(crate) unsafe fn record_size(rec: *mut c_void) -> (Hresult, u32) {
+    let mut size = 0u32;
+    // SAFETY: per the caller's guarantee; `size` is a valid out-pointer.
+    let hr = unsafe { ((*record_vtbl(rec)).get_size)(rec, &mut size) };
+    (hr, size)
+}
+
+/// AddRef on a possibly-null interface pointer.
+///
+/// # Safety
+///
+/// `p` is null or a live interface pointer.
+pub(crate) unsafe fn interface_add_ref(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: non-null and live per the caller.
+        unsafe { iunknown::add_ref(p) };
+    }
+}
+
+/// Release on a possibly-null interface pointer.
+///
+/// # Safety
+///
+/// `p` is null or a live interface pointer on which the caller owns a reference.
+pub(crate) unsafe fn interface_release(p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: non-null, live and owned per the caller.
+        unsafe { iunknown::release(p) };
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hooks into the BSTR and VARIANT modules.
+// ---------------------------------------------------------------------------
+
+/// `SysFreeString`.
+///
+/// # Safety
+///
+/// `b` is null or a BSTR from the project's allocator, owned by the caller.
+pub(crate) unsafe fn bstr_free(b: *mut u16) {
+    if !b.is_null() {
+        // The BSTR module has not landed yet: a non-null BSTR cannot be freed
+        // here, and puts of BSTRs are refused, so only arrays received from
+        // native code can reach this point. Leaking is the safe answer.
+    }
+}
+
+/// `SysAllocStringByteLen(b, SysStringByteLen(b))`: a copy with the same byte
+/// length (odd lengths kept); a null `b` gives an empty, non-null BSTR.
+///
+/// # Safety
+///
+/// `b` is null or a valid BSTR.
+pub(crate) unsafe fn bstr_copy(_b: *const u16) -> Result<*mut u16, Hresult> {
+    Err(Hresult::E_NOTIMPL)
+}
+
+/// `VariantClear`.
+///
+/// # Safety
+///
+/// `v` points to an initialised VARIANT owned by the caller.
+pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
+    // SAFETY: `v` is a readable VARIANT; vt is its first u16.
+    let vt = unsafe { (v as *const u16).read_unaligned() };
+    if is_plain_variant_type(vt) {
+        // SAFETY: `v` is writable.
+        unsafe { (v as *mut u16).write_unaligned(0) };
+        Hresult::S_OK
+    } else {
+        Hresult::E_NOTIMPL
+    }
+}
+
+/// `VariantCopy(dst, src)`: clears `dst`, then makes it a deep copy of `src`.
+///
+/// # Safety
+///
+/// `dst` and `src` point to initialised VARIANTs; the caller owns `dst`.
+pub(crate) unsafe fn variant_copy(dst: *mut u8, src: *const u8) -> Hresult {
+    // SAFETY: `src` is a readable VARIANT.
+    let vt = unsafe { (src as *const u16).read_unaligned() };
+    if !is_plain_variant_type(vt) {
+        return Hresult::E_NOTIMPL;
+    }
+    // SAFETY: `dst` is an initialised VARIANT owned by the caller.
+    let hr = unsafe { variant_clear(dst) };
+    if hr.is_err() {
+        return hr;
+    }
+    // SAFETY: both point to VARIANT_SIZE bytes.
+    unsafe { core::ptr::copy(src, dst, VARIANT_SIZE) };
+    Hresult::S_OK
+}
+
+/// VARTYPEs whose VARIANT owns nothing (no pointer payload).
+fn is_plain_variant_type(vt: u16) -> bool {
+    matches!(vt, 0..=7 | 10 | 11 | 14 | 16..=23 | 25)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::safearray::raw::FADF_HAVEIID;
+
+    #[test]
+    fn conflicting_element_flags_are_no_kind() {
+        assert_eq!(ElemKind::from_features(FADF_BSTR | FADF_VARIANT), None);
+        assert_eq!(ElemKind::from_features(FADF_UNKNOWN | FADF_RECORD), None);
+        assert_eq!(ElemKind::from_features(FADF_UNKNOWN | FADF_DISPATCH | FADF_HAVEIID), Some(ElemKind::Interface));
+        assert_eq!(ElemKind::from_features(0), Some(ElemKind::Plain));
+    }
+}

@@ -1,0 +1,482 @@
+//! [`Variant`]: an owned VARIANT. Drop = `VariantClear`, `try_clone` = `VariantCopy` (deep),
+//! [`Variant::copy_ind`] = `VariantCopyInd`. [`VariantRef`] borrows a VARIANT owned by native code.
+
+use core::ffi::c_void;
+
+use super::raw::{IRecordInfoVtbl, VARIANT};
+use super::{bstr_shim, Decimal};
+use crate::hresult::Hresult;
+use crate::vartype::VarType;
+
+/// Why a VARIANT read from native memory was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariantError {
+    /// The VARTYPE is not valid in a VARIANT (unknown base type, VT_VECTOR / VT_RESERVED set,
+    /// BYREF/ARRAY of EMPTY or NULL, type 15, …): `DISP_E_BADVARTYPE`.
+    BadVarType(VarType),
+    /// VT_BYREF with a null pointer.
+    NullByRef(VarType),
+    /// A DECIMAL with scale > 28 or a sign byte other than 0 / 0x80: `E_INVALIDARG`.
+    BadDecimal,
+    /// VT_RECORD with a record but no IRecordInfo: `E_INVALIDARG`.
+    RecordWithoutInfo,
+    /// SAFEARRAY payloads are handled by the safearray module, not available in this build.
+    ArrayUnsupported(VarType),
+}
+
+impl VariantError {
+    /// The HRESULT oleaut32 answers for this condition.
+    pub fn hresult(self) -> Hresult {
+        match self {
+            VariantError::BadVarType(_) | VariantError::ArrayUnsupported(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::NullByRef(_) => Hresult::DISP_E_TYPEMISMATCH,
+            VariantError::BadDecimal | VariantError::RecordWithoutInfo => Hresult::E_INVALIDARG,
+        }
+    }
+}
+
+impl core::fmt::Display for VariantError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            VariantError::BadVarType(vt) => write!(f, "invalid VARTYPE {vt:?}"),
+            VariantError::NullByRef(vt) => write!(f, "{vt:?} with a null pointer"),
+            VariantError::BadDecimal => f.write_str("DECIMAL with scale > 28 or an invalid sign byte"),
+            VariantError::RecordWithoutInfo => f.write_str("VT_RECORD without IRecordInfo"),
+            VariantError::ArrayUnsupported(vt) => write!(f, "{vt:?}: SAFEARRAY payloads are not supported yet"),
+        }
+    }
+}
+
+impl std::error::Error for VariantError {}
+
+impl From<VariantError> for Hresult {
+    fn from(e: VariantError) -> Hresult {
+        e.hresult()
+    }
+}
+
+/// `VARIANT_ValidateType`: the VARTYPEs oleaut32 accepts in a VARIANT.
+pub fn validate_vartype(vt: VarType) -> Result<(), Hresult> {
+    let extra = vt.0 & 0xF000;
+    let base = vt.0 & VarType::TYPEMASK;
+    if extra & (VarType::VECTOR_FLAG | VarType::RESERVED_FLAG) == 0
+        && (base < VarType::VOID.0 || base == VarType::RECORD.0 || base == VarType::CLSID.0)
+    {
+        if extra & (VarType::BYREF_FLAG | VarType::ARRAY_FLAG) != 0 && base <= VarType::NULL.0 {
+            return Err(Hresult::DISP_E_BADVARTYPE);
+        }
+        if base != 15 {
+            return Ok(());
+        }
+    }
+    Err(Hresult::DISP_E_BADVARTYPE)
+}
+
+/// Checks a raw VARIANT before anything reads its payload.
+pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
+    let vt = v.vt;
+    validate_vartype(vt).map_err(|_| VariantError::BadVarType(vt))?;
+    if vt.is_byref() {
+        // SAFETY: reading the pointer member of a fully initialised union.
+        if unsafe { v.data.ptr }.is_null() {
+            return Err(VariantError::NullByRef(vt));
+        }
+        return Ok(());
+    }
+    if vt.is_array() || vt == VarType::SAFEARRAY {
+        // SAFETY: as above.
+        if unsafe { v.data.ptr }.is_null() {
+            return Ok(()); // a NULL SAFEARRAY owns nothing
+        }
+        return Err(VariantError::ArrayUnsupported(vt));
+    }
+    if vt == VarType::DECIMAL && v.decimal().validate().is_err() {
+        return Err(VariantError::BadDecimal);
+    }
+    if vt == VarType::RECORD {
+        // SAFETY: reading the record member of a fully initialised union.
+        let r = unsafe { v.data.record };
+        if r.rec_info.is_null() && !r.record.is_null() {
+            return Err(VariantError::RecordWithoutInfo);
+        }
+    }
+    Ok(())
+}
+
+/// An owned VARIANT: the BSTR, interface reference or record it holds is released on drop.
+///
+/// ```
+/// use marshal_core::variant::{Variant, VariantValue};
+/// let v = Variant::from("héllo");
+/// let w = v.try_clone().unwrap(); // deep copy: a second BSTR
+/// assert!(matches!(w.value(), VariantValue::Bstr(s) if String::from_utf16_lossy(s) == "héllo"));
+/// assert_eq!(i32::try_from(&Variant::from(7i32)), Ok(7));
+/// ```
+#[repr(transparent)]
+pub struct Variant(pub(crate) VARIANT);
+
+// A Variant holding interface pointers is as thread-bound as COM makes them; keep the
+// compiler's default (!Send, !Sync) because of the raw pointers.
+
+impl Default for Variant {
+    fn default() -> Self {
+        Variant(VARIANT::EMPTY)
+    }
+}
+
+impl Drop for Variant {
+    fn drop(&mut self) {
+        // SAFETY: the invariant of Variant is that its payload is owned and valid.
+        unsafe { clear_in_place(&mut self.0) };
+    }
+}
+
+/// `VariantClear` on a VARIANT whose payload this code owns.
+///
+/// # Safety
+/// `v` must be valid (see [`validate`]) and own its BSTR / interface / record.
+pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
+    let vt = v.vt;
+    if !vt.is_byref() {
+        match vt {
+            VarType::BSTR => {
+                // SAFETY: the BSTR is owned (caller contract).
+                unsafe { bstr_shim::free(v.data.ptr as *mut u16) }
+            }
+            VarType::UNKNOWN | VarType::DISPATCH => {
+                // SAFETY: the interface reference is owned (caller contract).
+                let p = unsafe { v.data.ptr };
+                if !p.is_null() {
+                    // SAFETY: a live COM object on which we own one reference.
+                    unsafe { crate::iunknown::release(p) };
+                }
+            }
+            VarType::RECORD => {
+                // SAFETY: the record and its IRecordInfo are owned (caller contract).
+                unsafe {
+                    let r = v.data.record;
+                    if !r.rec_info.is_null() {
+                        let vtbl = *(r.rec_info as *const *const IRecordInfoVtbl);
+                        ((*vtbl).record_clear)(r.rec_info, r.record);
+                        crate::iunknown::release(r.rec_info);
+                    }
+                }
+            }
+            _ => {
+                // Arrays: the safearray module's SafeArrayDestroy goes here once it lands;
+                // `validate` refuses non-null arrays until then, so nothing is owned.
+            }
+        }
+    }
+    *v = VARIANT::EMPTY;
+}
+
+impl Variant {
+    /// VT_EMPTY.
+    pub const fn empty() -> Variant {
+        Variant(VARIANT::EMPTY)
+    }
+
+    /// VT_NULL (DBNull).
+    pub const fn null() -> Variant {
+        Variant(VARIANT::with_vt(VarType::NULL))
+    }
+
+    /// Takes ownership of a VARIANT read from native memory, after validation.
+    ///
+    /// # Safety
+    /// Non-null BSTR, interface and record pointers in `raw` must be valid, owned by the
+    /// caller (who gives them up) and allocated compatibly with this crate's BSTR allocator.
+    /// BYREF pointers must stay valid while the Variant is read.
+    pub unsafe fn from_raw(raw: VARIANT) -> Result<Variant, VariantError> {
+        validate(&raw)?;
+        Ok(Variant(raw))
+    }
+
+    /// Gives up ownership: the caller must clear the returned VARIANT.
+    pub fn into_raw(self) -> VARIANT {
+        let v = self.0;
+        core::mem::forget(self);
+        v
+    }
+
+    /// The raw VARIANT (still owned by `self`).
+    pub fn as_raw(&self) -> &VARIANT {
+        &self.0
+    }
+
+    /// A pointer suitable for a `VARIANT*` `[in]` parameter.
+    pub fn as_ptr(&self) -> *const VARIANT {
+        &self.0
+    }
+
+    /// The VARTYPE.
+    pub fn vt(&self) -> VarType {
+        self.0.vt
+    }
+
+    /// A BSTR VARIANT holding `units`. `E_OUTOFMEMORY` on allocation failure.
+    pub fn from_utf16(units: &[u16]) -> Result<Variant, Hresult> {
+        let p = bstr_shim::alloc_units(units);
+        if p.is_null() {
+            return Err(Hresult::E_OUTOFMEMORY);
+        }
+        let mut v = VARIANT::with_vt(VarType::BSTR);
+        v.data.ptr = p as *mut c_void;
+        Ok(Variant(v))
+    }
+
+    /// VT_ERROR with the given SCODE (`Missing` is `DISP_E_PARAMNOTFOUND`).
+    pub fn error(scode: Hresult) -> Variant {
+        let mut v = VARIANT::with_vt(VarType::ERROR);
+        v.data.i32_ = scode.0;
+        Variant(v)
+    }
+
+    /// VT_UNKNOWN holding `p` (AddRef'd here; null allowed).
+    ///
+    /// # Safety
+    /// `p` is null or a live COM interface pointer.
+    pub unsafe fn from_unknown(p: *mut c_void) -> Variant {
+        Self::interface(VarType::UNKNOWN, p)
+    }
+
+    /// VT_DISPATCH holding `p` (AddRef'd here; null allowed).
+    ///
+    /// # Safety
+    /// `p` is null or a live `IDispatch` pointer.
+    pub unsafe fn from_dispatch(p: *mut c_void) -> Variant {
+        Self::interface(VarType::DISPATCH, p)
+    }
+
+    fn interface(vt: VarType, p: *mut c_void) -> Variant {
+        if !p.is_null() {
+            // SAFETY: the public constructors' contract: a live interface pointer.
+            unsafe { crate::iunknown::add_ref(p) };
+        }
+        let mut v = VARIANT::with_vt(vt);
+        v.data.ptr = p;
+        Variant(v)
+    }
+
+    /// A BYREF VARIANT pointing at `target` (owns nothing).
+    ///
+    /// # Safety
+    /// `target` must point to a value of type `vt` that outlives every read of the Variant.
+    pub unsafe fn by_ref(vt: VarType, target: *mut c_void) -> Result<Variant, VariantError> {
+        let mut v = VARIANT::with_vt(vt.byref());
+        v.data.ptr = target;
+        validate(&v)?;
+        Ok(Variant(v))
+    }
+
+    /// `VariantCopy`: BSTRs are duplicated, interfaces AddRef'd, records copied through
+    /// their IRecordInfo; BYREF VARIANTs copy the pointer only.
+    pub fn try_clone(&self) -> Result<Variant, Hresult> {
+        // SAFETY: self is valid and owns its payload.
+        unsafe { copy_raw(&self.0) }.map(Variant)
+    }
+
+    /// `VariantCopyInd`: like `try_clone`, but a BYREF VARIANT yields a by-value copy of
+    /// what it points to (one level of BYREF VARIANT is followed).
+    pub fn copy_ind(&self) -> Result<Variant, Hresult> {
+        // SAFETY: self is valid; BYREF targets are valid by the constructors' contracts.
+        unsafe { copy_ind_raw(&self.0) }.map(Variant)
+    }
+
+    /// Sets a DECIMAL payload.
+    pub fn from_decimal(d: Decimal) -> Variant {
+        let mut v = VARIANT::EMPTY;
+        v.set_decimal(&d);
+        Variant(v)
+    }
+}
+
+impl Clone for Variant {
+    /// `VariantCopy`. Panics only when the copy fails (out of memory, or a record's
+    /// `IRecordInfo::RecordCopy` failing); use [`Variant::try_clone`] to handle that.
+    fn clone(&self) -> Variant {
+        match self.try_clone() {
+            Ok(v) => v,
+            Err(hr) => panic!("VariantCopy failed: {hr:?}"),
+        }
+    }
+}
+
+impl core::fmt::Debug for Variant {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Variant({:?})", self.value())
+    }
+}
+
+/// `VariantCopy` of a valid source into a fresh VARIANT (the result owns its payload).
+///
+/// # Safety
+/// `src` must be valid and its pointers live.
+pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
+    if src.vt.base() == VarType::CLSID {
+        return Err(Hresult::DISP_E_BADVARTYPE);
+    }
+    validate(src).map_err(Hresult::from)?;
+    let mut dst = *src;
+    if src.vt.is_byref() {
+        return Ok(dst);
+    }
+    match src.vt {
+        VarType::BSTR => {
+            // SAFETY: a valid BSTR (caller contract).
+            let p = unsafe { src.data.ptr } as *const u16;
+            if !p.is_null() {
+                // SAFETY: as above.
+                let q = bstr_shim::alloc_units(unsafe { bstr_shim::units(p) });
+                if q.is_null() {
+                    return Err(Hresult::E_OUTOFMEMORY);
+                }
+                dst.data.ptr = q as *mut c_void;
+            }
+        }
+        VarType::UNKNOWN | VarType::DISPATCH => {
+            // SAFETY: a live interface pointer (caller contract).
+            let p = unsafe { src.data.ptr };
+            if !p.is_null() {
+                // SAFETY: as above.
+                unsafe { crate::iunknown::add_ref(p) };
+            }
+        }
+        VarType::RECORD => {
+            // SAFETY: the record and IRecordInfo are live (caller contract).
+            unsafe { copy_record(src.data.record, &mut dst)? };
+        }
+        _ => {}
+    }
+    Ok(dst)
+}
+
+/// Copies a record with its IRecordInfo (`GetSize`, allocate zeroed, `RecordCopy`).
+///
+/// # Safety
+/// `r.rec_info` is null or a live IRecordInfo; `r.record` is a record of that type.
+unsafe fn copy_record(r: super::raw::BRecord, dst: &mut VARIANT) -> Result<(), Hresult> {
+    if r.rec_info.is_null() {
+        return if r.record.is_null() { Ok(()) } else { Err(Hresult::E_INVALIDARG) };
+    }
+    // SAFETY: a live IRecordInfo (caller contract); the vtable follows the SDK layout.
+    unsafe {
+        let vtbl = *(r.rec_info as *const *const IRecordInfoVtbl);
+        let mut size = 0u32;
+        ((*vtbl).get_size)(r.rec_info, &mut size).ok()?;
+        let layout =
+            std::alloc::Layout::from_size_align(size.max(1) as usize, 16).map_err(|_| Hresult::E_OUTOFMEMORY)?;
+        let mem = std::alloc::alloc_zeroed(layout) as *mut c_void;
+        if mem.is_null() {
+            return Err(Hresult::E_OUTOFMEMORY);
+        }
+        crate::iunknown::add_ref(r.rec_info);
+        dst.data.record = super::raw::BRecord { record: mem, rec_info: r.rec_info };
+        ((*vtbl).record_copy)(r.rec_info, r.record, mem).ok()
+    }
+}
+
+/// `VariantCopyInd` into a fresh VARIANT (the result owns its payload).
+///
+/// # Safety
+/// `src` valid; a BYREF pointer points at a live value of its type.
+pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
+    if !src.vt.is_byref() {
+        // SAFETY: forwarded contract.
+        return unsafe { copy_raw(src) };
+    }
+    let base = src.vt.base();
+    let ok = src.vt.0 == VarType::RECORD.0 | VarType::BYREF_FLAG
+        || (base.0 > VarType::NULL.0 && base.0 != 15 && base.0 < VarType::VOID.0 && src.vt.0 & 0x9000 == 0);
+    if !ok || src.vt.is_array() {
+        return Err(if src.vt.is_array() { Hresult::DISP_E_BADVARTYPE } else { Hresult::E_INVALIDARG });
+    }
+    // SAFETY: reading the pointer member.
+    let p = unsafe { src.data.ptr };
+    if p.is_null() {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    let mut dst = VARIANT::with_vt(base);
+    // SAFETY: `p` points at a live value of type `base` (caller contract).
+    unsafe {
+        match base {
+            VarType::BSTR => {
+                let b = *(p as *const *const u16);
+                dst.data.ptr = core::ptr::null_mut();
+                if !b.is_null() {
+                    let q = bstr_shim::alloc_units(bstr_shim::units(b));
+                    if q.is_null() {
+                        return Err(Hresult::E_OUTOFMEMORY);
+                    }
+                    dst.data.ptr = q as *mut c_void;
+                }
+            }
+            VarType::UNKNOWN | VarType::DISPATCH => {
+                let i = *(p as *const *mut c_void);
+                if !i.is_null() {
+                    crate::iunknown::add_ref(i);
+                }
+                dst.data.ptr = i;
+            }
+            VarType::VARIANT => {
+                let inner = &*(p as *const VARIANT);
+                if inner.vt.0 == VarType::VARIANT.0 | VarType::BYREF_FLAG {
+                    return Err(Hresult::E_INVALIDARG);
+                }
+                return copy_ind_raw(inner);
+            }
+            VarType::DECIMAL => {
+                let d = *(p as *const Decimal);
+                dst.set_decimal(&d);
+            }
+            VarType::RECORD => {
+                copy_record(src.data.record, &mut dst)?;
+            }
+            VarType::I1 | VarType::UI1 => dst.data.i8_ = *(p as *const i8),
+            VarType::I2 | VarType::UI2 | VarType::BOOL => dst.data.i16_ = (p as *const i16).read_unaligned(),
+            VarType::I4 | VarType::UI4 | VarType::INT | VarType::UINT | VarType::ERROR | VarType::R4 => {
+                dst.data.i32_ = (p as *const i32).read_unaligned()
+            }
+            VarType::I8 | VarType::UI8 | VarType::R8 | VarType::CY | VarType::DATE => {
+                dst.data.i64_ = (p as *const i64).read_unaligned()
+            }
+            _ => return Err(Hresult::E_INVALIDARG),
+        }
+    }
+    Ok(dst)
+}
+
+/// A VARIANT owned by native code, borrowed for reading (validated on creation).
+#[derive(Clone, Copy)]
+pub struct VariantRef<'a> {
+    raw: &'a VARIANT,
+}
+
+impl<'a> VariantRef<'a> {
+    /// Validates and borrows.
+    ///
+    /// # Safety
+    /// Pointers inside `raw` (BSTR, interfaces, BYREF targets) must be valid for `'a`.
+    pub unsafe fn new(raw: &'a VARIANT) -> Result<VariantRef<'a>, VariantError> {
+        validate(raw)?;
+        Ok(VariantRef { raw })
+    }
+
+    /// The borrowed VARIANT.
+    pub fn raw(&self) -> &'a VARIANT {
+        self.raw
+    }
+
+    /// The value, for pattern matching.
+    pub fn value(&self) -> super::VariantValue<'a> {
+        // SAFETY: validated on construction, pointers valid for 'a (constructor contract).
+        unsafe { super::value::value_of(self.raw) }
+    }
+
+    /// An owned deep copy (`VariantCopy`).
+    pub fn to_owned(&self) -> Result<Variant, Hresult> {
+        // SAFETY: as in `value`.
+        unsafe { copy_raw(self.raw) }.map(Variant)
+    }
+}

@@ -1,0 +1,1092 @@
+//! Text → number / date / bool, as oleaut32's `VarParseNumFromStr`, `VarNumFromParseNum`,
+//! `VarDateFromStr` and `VarBoolFromStr` do it (under the locales of [`super::locale`]).
+//! Inputs are UTF-16 slices (no terminator needed); nothing here allocates.
+
+// A line-by-line port of oleaut32's parsers: the branch structure mirrors theirs so each rule can be checked against it.
+#![allow(
+    clippy::manual_range_contains,
+    clippy::excessive_precision,
+    clippy::if_same_then_else,
+    clippy::explicit_counter_loop,
+    clippy::collapsible_match,
+    clippy::absurd_extreme_comparisons
+)]
+
+use super::locale::Locale;
+use super::{Currency, Decimal};
+use crate::hresult::Hresult;
+
+/// `NUMPRS_*` flags.
+#[allow(missing_docs)]
+pub mod numprs {
+    pub const LEADING_WHITE: u32 = 0x0001;
+    pub const TRAILING_WHITE: u32 = 0x0002;
+    pub const LEADING_PLUS: u32 = 0x0004;
+    pub const TRAILING_PLUS: u32 = 0x0008;
+    pub const LEADING_MINUS: u32 = 0x0010;
+    pub const TRAILING_MINUS: u32 = 0x0020;
+    pub const HEX_OCT: u32 = 0x0040;
+    pub const PARENS: u32 = 0x0080;
+    pub const DECIMAL: u32 = 0x0100;
+    pub const THOUSANDS: u32 = 0x0200;
+    pub const CURRENCY: u32 = 0x0400;
+    pub const EXPONENT: u32 = 0x0800;
+    pub const USE_ALL: u32 = 0x1000;
+    pub const STD: u32 = 0x1FFF;
+    pub const NEG: u32 = 0x10000;
+    pub const INEXACT: u32 = 0x20000;
+}
+
+use numprs::*;
+
+/// Maximum digits kept (oleaut32's internal buffer).
+const MAX_DIGITS: usize = 1024;
+
+/// `NUMPARSE` plus the digit buffer.
+pub struct NumParse {
+    /// Digits (0–15) in `digits[..count]`.
+    pub digits: [u8; MAX_DIGITS],
+    /// `cDig`.
+    pub count: usize,
+    /// `dwInFlags`.
+    pub in_flags: u32,
+    /// `dwOutFlags`.
+    pub out_flags: u32,
+    /// `cchUsed`.
+    pub used: usize,
+    /// `nBaseShift` (4 hex, 3 octal).
+    pub base_shift: i32,
+    /// `nPwr10`.
+    pub pwr10: i32,
+}
+
+const B_PROCESSING_EXPONENT: u32 = 0x1;
+const B_NEGATIVE_EXPONENT: u32 = 0x2;
+const B_EXPONENT_START: u32 = 0x4;
+const B_INEXACT_ZEROS: u32 = 0x8;
+const B_LEADING_ZERO: u32 = 0x10;
+const B_PROCESSING_HEX: u32 = 0x20;
+const B_PROCESSING_OCT: u32 = 0x40;
+
+/// Whitespace as the number parser sees it (the C runtime's `iswspace`; U+00A0 is not one).
+fn num_space(c: u16) -> bool {
+    matches!(c, 0x09..=0x0D | 0x20)
+}
+
+/// Whitespace as the date parser sees it (Unicode spaces, U+00A0 included).
+fn date_space(c: u16) -> bool {
+    matches!(c, 0x09..=0x0D | 0x20 | 0x85 | 0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000)
+}
+
+fn starts_with(s: &[u16], pos: usize, text: &str) -> bool {
+    let mut i = pos;
+    for u in text.encode_utf16() {
+        if s.get(i) != Some(&u) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+fn utf16_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// `VarParseNumFromStr` with `dwInFlags = flags` (usually [`numprs::STD`]).
+pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hresult> {
+    let at = |i: usize| -> u16 { s.get(i).copied().unwrap_or(0) };
+    let mut np =
+        NumParse { digits: [0; MAX_DIGITS], count: 0, in_flags: flags, out_flags: 0, used: 0, base_shift: 0, pwr10: 0 };
+    let mut state = B_EXPONENT_START | B_INEXACT_ZEROS;
+    let mut decimal = loc.decimal;
+    let mut thousand = loc.thousand;
+    let (mon_decimal, mon_thousand) = (loc.mon_decimal, loc.mon_thousand);
+    if thousand == decimal {
+        thousand = 0;
+    }
+    let thousand2: u16 = if thousand == 0xA0 { b' ' as u16 } else { 0 };
+    let currency = loc.currency;
+    let cur_len = utf16_len(currency);
+    let mut p = 0usize;
+    let mut used = 0usize;
+    let is_thousand = |c: u16| (thousand != 0 && c == thousand) || (thousand2 != 0 && c == thousand2);
+
+    loop {
+        let c = at(p);
+        if flags & DECIMAL != 0 && (c == decimal || c == mon_decimal) {
+            np.out_flags |= DECIMAL;
+            if c == mon_decimal && decimal != mon_decimal {
+                np.out_flags |= CURRENCY;
+            }
+            used += 1;
+            p += 1;
+            if np.count == 0 {
+                while at(p) == b'0' as u16 {
+                    state |= B_LEADING_ZERO;
+                    used += 1;
+                    p += 1;
+                    np.pwr10 -= 1;
+                }
+            }
+            break;
+        } else if flags & LEADING_WHITE != 0 && num_space(c) {
+            np.out_flags |= LEADING_WHITE;
+            while num_space(at(p)) {
+                used += 1;
+                p += 1;
+            }
+        } else if flags & THOUSANDS != 0 && is_thousand(c) {
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        } else if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY) && mon_thousand != 0 && c == mon_thousand {
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        } else if flags & LEADING_PLUS != 0 && c == loc.positive && np.out_flags & LEADING_PLUS == 0 {
+            np.out_flags |= LEADING_PLUS;
+            used += 1;
+            p += 1;
+        } else if flags & LEADING_MINUS != 0 && c == loc.negative && np.out_flags & LEADING_MINUS == 0 {
+            np.out_flags |= LEADING_MINUS | NEG;
+            used += 1;
+            p += 1;
+        } else if flags & CURRENCY != 0 && np.out_flags & CURRENCY == 0 && c != 0 && starts_with(s, p, currency) {
+            np.out_flags |= CURRENCY;
+            used += cur_len;
+            p += cur_len;
+        } else if flags & PARENS != 0 && c == b'(' as u16 && np.out_flags & PARENS == 0 {
+            np.out_flags |= PARENS;
+            used += 1;
+            p += 1;
+        } else {
+            break;
+        }
+    }
+
+    if np.out_flags & (CURRENCY | DECIMAL) == 0 && at(p) == b'&' as u16 && flags & HEX_OCT != 0 {
+        let n = at(p + 1);
+        if n == b'H' as u16 || n == b'h' as u16 {
+            state |= B_PROCESSING_HEX;
+            np.out_flags |= HEX_OCT;
+            used += 2;
+            p += 2;
+        } else if n == b'O' as u16 || n == b'o' as u16 {
+            state |= B_PROCESSING_OCT;
+            np.out_flags |= HEX_OCT;
+            used += 2;
+            p += 2;
+        }
+    }
+
+    while at(p) == b'0' as u16 {
+        state |= B_LEADING_ZERO;
+        used += 1;
+        p += 1;
+    }
+
+    let is_digit = |c: u16| (b'0' as u16..=b'9' as u16).contains(&c);
+    while at(p) != 0 {
+        let c = at(p);
+        if is_digit(c) {
+            if state & B_PROCESSING_EXPONENT != 0 {
+                let mut exponent: i32 = 0;
+                if state & B_EXPONENT_START != 0 {
+                    while at(p) == b'0' as u16 {
+                        used += 1;
+                        p += 1;
+                    }
+                }
+                while is_digit(at(p)) {
+                    exponent = exponent.saturating_mul(10).saturating_add((at(p) - b'0' as u16) as i32);
+                    used += 1;
+                    p += 1;
+                }
+                if state & B_NEGATIVE_EXPONENT != 0 {
+                    exponent = -exponent;
+                }
+                np.pwr10 = np.pwr10.saturating_add(exponent);
+                state &= !(B_PROCESSING_EXPONENT | B_EXPONENT_START);
+                // back up so the loop's increment lands on the next character
+                p = p.wrapping_sub(1);
+            } else {
+                if np.count >= MAX_DIGITS && state & (B_PROCESSING_HEX | B_PROCESSING_OCT) == 0 {
+                    np.out_flags |= INEXACT;
+                    if c != b'0' as u16 {
+                        state &= !B_INEXACT_ZEROS;
+                    }
+                    if np.out_flags & DECIMAL != 0 {
+                        np.pwr10 -= 1;
+                    } else {
+                        np.pwr10 += 1;
+                    }
+                } else {
+                    if state & B_PROCESSING_OCT != 0 && (c == b'8' as u16 || c == b'9' as u16) {
+                        break;
+                    }
+                    if np.count >= MAX_DIGITS {
+                        return Err(Hresult::DISP_E_OVERFLOW);
+                    }
+                    if np.out_flags & DECIMAL != 0 {
+                        np.pwr10 -= 1;
+                    }
+                    np.digits[np.count] = (c - b'0' as u16) as u8;
+                }
+                np.count += 1;
+                used += 1;
+            }
+        } else if flags & THOUSANDS != 0 && np.out_flags & HEX_OCT == 0 && is_thousand(c) {
+            np.out_flags |= THOUSANDS;
+            used += 1;
+        } else if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY)
+            && np.out_flags & HEX_OCT == 0
+            && mon_thousand != 0
+            && c == mon_thousand
+        {
+            np.out_flags |= THOUSANDS | CURRENCY;
+            used += 1;
+        } else if flags & DECIMAL != 0
+            && (c == decimal || c == mon_decimal)
+            && np.out_flags & (HEX_OCT | DECIMAL | EXPONENT) == 0
+        {
+            np.out_flags |= DECIMAL;
+            if c == mon_decimal && decimal != mon_decimal {
+                np.out_flags |= CURRENCY;
+            }
+            used += 1;
+            if np.count == 0 {
+                while at(p + 1) == b'0' as u16 {
+                    state |= B_LEADING_ZERO;
+                    used += 1;
+                    p += 1;
+                    np.pwr10 -= 1;
+                }
+            }
+        } else if state & B_PROCESSING_HEX != 0
+            && ((b'a' as u16..=b'f' as u16).contains(&c) || (b'A' as u16..=b'F' as u16).contains(&c))
+        {
+            if np.count >= MAX_DIGITS {
+                return Err(Hresult::DISP_E_OVERFLOW);
+            }
+            np.digits[np.count] =
+                if c >= b'a' as u16 { (c - b'a' as u16 + 10) as u8 } else { (c - b'A' as u16 + 10) as u8 };
+            np.count += 1;
+            used += 1;
+        } else if (c == b'e' as u16 || c == b'E' as u16)
+            && flags & EXPONENT != 0
+            && np.out_flags & (HEX_OCT | CURRENCY | EXPONENT) == 0
+        {
+            state |= B_PROCESSING_EXPONENT;
+            np.out_flags |= EXPONENT;
+            used += 1;
+        } else if state & B_PROCESSING_EXPONENT != 0 && c == loc.positive {
+            used += 1;
+        } else if state & B_PROCESSING_EXPONENT != 0 && c == loc.negative {
+            state |= B_NEGATIVE_EXPONENT;
+            used += 1;
+        } else {
+            break;
+        }
+        p = p.wrapping_add(1);
+    }
+    let _ = &mut decimal;
+
+    if np.count == 0 && state & B_LEADING_ZERO != 0 {
+        np.count = 1;
+        np.digits[0] = 0;
+    }
+    if np.out_flags & EXPONENT != 0 && state & B_PROCESSING_EXPONENT != 0 {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    if np.out_flags & INEXACT != 0 {
+        if state & B_INEXACT_ZEROS != 0 {
+            np.out_flags &= !INEXACT;
+        }
+    } else if flags & HEX_OCT != 0 {
+        if state & B_PROCESSING_HEX != 0 {
+            np.pwr10 = 0;
+            np.base_shift = 4;
+        } else if state & B_PROCESSING_OCT != 0 {
+            np.pwr10 = 0;
+            np.base_shift = 3;
+        } else {
+            while np.count > 1 && np.digits[np.count - 1] == 0 {
+                np.pwr10 += 1;
+                np.count -= 1;
+            }
+        }
+    } else {
+        while np.count > 1 && np.digits[np.count - 1] == 0 {
+            np.pwr10 += 1;
+            np.count -= 1;
+        }
+    }
+    if np.count <= MAX_DIGITS {
+        np.out_flags &= !INEXACT;
+    } else {
+        np.count = MAX_DIGITS;
+    }
+
+    loop {
+        let c = at(p);
+        if is_thousand(c) && c != 0 {
+            if flags & THOUSANDS != 0 && np.out_flags & HEX_OCT == 0 {
+                np.out_flags |= THOUSANDS;
+                used += 1;
+                p += 1;
+            } else {
+                break;
+            }
+        } else if c == mon_thousand && c != 0 {
+            if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY) && np.out_flags & HEX_OCT == 0 {
+                np.out_flags |= THOUSANDS | CURRENCY;
+                used += 1;
+                p += 1;
+            } else {
+                break;
+            }
+        } else if flags & TRAILING_WHITE != 0 && num_space(c) {
+            np.out_flags |= TRAILING_WHITE;
+            while num_space(at(p)) {
+                used += 1;
+                p += 1;
+            }
+        } else if flags & TRAILING_PLUS != 0 && np.out_flags & LEADING_PLUS == 0 && c == loc.positive {
+            np.out_flags |= TRAILING_PLUS;
+            used += 1;
+            p += 1;
+        } else if flags & TRAILING_MINUS != 0 && np.out_flags & LEADING_MINUS == 0 && c == loc.negative {
+            np.out_flags |= TRAILING_MINUS | NEG;
+            used += 1;
+            p += 1;
+        } else if flags & PARENS != 0 && c == b')' as u16 && np.out_flags & PARENS != 0 {
+            used += 1;
+            p += 1;
+            np.out_flags |= NEG;
+        } else if flags & CURRENCY != 0 && np.out_flags & HEX_OCT == 0 && c != 0 && starts_with(s, p, currency) {
+            np.out_flags |= CURRENCY;
+            used += cur_len;
+            p += cur_len;
+        } else {
+            break;
+        }
+    }
+
+    if np.out_flags & PARENS != 0 && np.out_flags & NEG == 0 {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    if flags & USE_ALL != 0 && at(p) != 0 {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    if np.count == 0 {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    np.used = used;
+    Ok(np)
+}
+
+/// The destination of [`number_from_parse`] (one VTBIT each, as `VARIANT_NumberFromBstr` asks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum NumTarget {
+    I1,
+    UI1,
+    I2,
+    UI2,
+    I4,
+    UI4,
+    I8,
+    UI8,
+    R4,
+    R8,
+    Cy,
+    Decimal,
+}
+
+/// The parsed value in its destination type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[allow(missing_docs)]
+pub enum Number {
+    I1(i8),
+    UI1(u8),
+    I2(i16),
+    UI2(u16),
+    I4(i32),
+    UI4(u32),
+    I8(i64),
+    UI8(u64),
+    R4(f32),
+    R8(f64),
+    Cy(Currency),
+    Decimal(Decimal),
+}
+
+const R8_MAX: f64 = 1.79769313486231570e+308;
+const R8_MIN: f64 = 2.22507385850720138e-308;
+
+/// `VarNumFromParseNum` restricted to one destination type.
+pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hresult> {
+    use NumTarget as T;
+    let dig = &np.digits[..np.count];
+    if np.base_shift != 0 {
+        let mut ul64: u64 = 0;
+        for &d in dig {
+            if ul64 > ((u64::MAX >> np.base_shift) - d as u64) {
+                return Err(Hresult::DISP_E_OVERFLOW);
+            }
+            ul64 = (ul64 << np.base_shift) + d as u64;
+        }
+        let l64 = ul64.wrapping_neg() as i64;
+        let fits8 = ul64 >> 8 == 0;
+        let fits16 = ul64 >> 16 == 0;
+        let fits32 = ul64 >> 32 == 0;
+        return match target {
+            T::I1 if fits8 => Ok(Number::I1(ul64 as i8)),
+            T::UI1 if fits8 => Ok(Number::UI1(ul64 as u8)),
+            T::I2 if fits16 => Ok(Number::I2(ul64 as i16)),
+            T::UI2 if fits16 => Ok(Number::UI2(ul64 as u16)),
+            T::I4 if fits32 => Ok(Number::I4(ul64 as i32)),
+            T::UI4 if fits32 => Ok(Number::UI4(ul64 as u32)),
+            T::I8 if ul64 <= i64::MAX as u64 || l64 >= i64::MIN => Ok(Number::I8(ul64 as i64)),
+            T::UI8 => Ok(Number::UI8(ul64)),
+            T::Decimal => Ok(Number::Decimal(Decimal::from_u64(ul64))),
+            T::R4 if ul64 <= i32::MAX as u64 || l64 >= i32::MIN as i64 => {
+                Ok(Number::R4(if ul64 <= i32::MAX as u64 { ul64 as f32 } else { l64 as f32 }))
+            }
+            T::R8 if ul64 <= i32::MAX as u64 || l64 >= i32::MIN as i64 => {
+                Ok(Number::R8(if ul64 <= i32::MAX as u64 { ul64 as f64 } else { l64 as f64 }))
+            }
+            _ => Err(Hresult::DISP_E_OVERFLOW),
+        };
+    }
+
+    let count = np.count as i32;
+    let (whole_digits, fractional_digits, mut divisor10, mut multiplier10);
+    if np.pwr10 < 0 {
+        if -np.pwr10 >= count {
+            whole_digits = 0;
+            fractional_digits = count;
+            divisor10 = -np.pwr10;
+        } else {
+            whole_digits = count + np.pwr10;
+            fractional_digits = count - whole_digits;
+            divisor10 = count - whole_digits;
+        }
+        multiplier10 = 0;
+    } else if np.pwr10 == 0 {
+        whole_digits = count;
+        fractional_digits = 0;
+        divisor10 = 0;
+        multiplier10 = 0;
+    } else {
+        whole_digits = count;
+        fractional_digits = 0;
+        divisor10 = 0;
+        multiplier10 = np.pwr10;
+    }
+    let is_int = matches!(target, T::I1 | T::UI1 | T::I2 | T::UI2 | T::I4 | T::UI4 | T::I8 | T::UI8);
+    let is_real = matches!(target, T::R4 | T::R8 | T::Cy);
+    let is_dec = target == T::Decimal;
+
+    if (is_int || is_dec) && (fractional_digits == 0 || !(is_real || is_dec)) {
+        let mut overflow = false;
+        let mut ul64: u64 = 0;
+        for &d in &dig[..whole_digits as usize] {
+            if ul64 > u64::MAX / 10 || (ul64 == u64::MAX / 10 && d as u64 > u64::MAX % 10) {
+                overflow = true;
+                break;
+            }
+            ul64 = ul64 * 10 + d as u64;
+        }
+        if !overflow && multiplier10 != 0 {
+            for _ in 0..multiplier10 {
+                if ul64 > u64::MAX / 10 {
+                    overflow = true;
+                    break;
+                }
+                ul64 *= 10;
+            }
+        }
+        if !overflow && fractional_digits != 0 && divisor10 > 0 {
+            let frac = &dig[whole_digits as usize..];
+            let mut adjust = false;
+            if frac[0] > 5 {
+                adjust = true;
+            } else if frac[0] == 5 {
+                let mut i = 1;
+                while i < fractional_digits as usize {
+                    if frac[i] != 0 {
+                        adjust = true;
+                        break;
+                    }
+                    i += 1;
+                }
+                if i == fractional_digits as usize && ul64 & 1 != 0 {
+                    adjust = true;
+                }
+            }
+            if adjust {
+                if ul64 == u64::MAX {
+                    overflow = true;
+                }
+                ul64 = ul64.wrapping_add(1);
+            }
+        }
+        let negative = np.out_flags & NEG != 0 && ul64 != 0;
+        if !overflow && negative {
+            match target {
+                T::I1 if ul64 <= 128 => return Ok(Number::I1(ul64.wrapping_neg() as i8)),
+                T::I2 if ul64 <= 32768 => return Ok(Number::I2(ul64.wrapping_neg() as i16)),
+                T::I4 if ul64 <= 2147483648 => return Ok(Number::I4(ul64.wrapping_neg() as i32)),
+                T::I8 if ul64 <= i64::MAX as u64 + 1 => return Ok(Number::I8(ul64.wrapping_neg() as i64)),
+                // Unsigned only (no signed type offered): oleaut32 falls through to overflow.
+                T::Decimal => return Ok(Number::Decimal(Decimal::from_parts_unchecked(ul64 as u128, 0, true))),
+                _ => {}
+            }
+        } else if !overflow {
+            match target {
+                T::I1 if ul64 <= 127 => return Ok(Number::I1(ul64 as i8)),
+                T::UI1 if ul64 <= 255 => return Ok(Number::UI1(ul64 as u8)),
+                T::I2 if ul64 <= 32767 => return Ok(Number::I2(ul64 as i16)),
+                T::UI2 if ul64 <= 65535 => return Ok(Number::UI2(ul64 as u16)),
+                T::I4 if ul64 <= i32::MAX as u64 => return Ok(Number::I4(ul64 as i32)),
+                T::UI4 if ul64 <= u32::MAX as u64 => return Ok(Number::UI4(ul64 as u32)),
+                T::I8 if ul64 <= i64::MAX as u64 => return Ok(Number::I8(ul64 as i64)),
+                T::UI8 => return Ok(Number::UI8(ul64)),
+                T::Decimal => return Ok(Number::Decimal(Decimal::from_u64(ul64))),
+                _ => {}
+            }
+        }
+    }
+
+    if is_real {
+        let negative = np.out_flags & NEG != 0;
+        let mut whole = 0.0f64;
+        for &d in dig {
+            whole = whole * 10.0 + d as f64;
+        }
+        const MULT: [f64; 11] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+        let maximums = |i: usize| R8_MAX / MULT[i];
+        let minimums = |i: usize| R8_MIN * MULT[i];
+        let mut overflow = false;
+        while multiplier10 > 10 {
+            if whole > maximums(10) {
+                overflow = true;
+                break;
+            }
+            whole *= MULT[10];
+            multiplier10 -= 10;
+        }
+        if multiplier10 != 0 && !overflow {
+            if whole > maximums(multiplier10 as usize) {
+                overflow = true;
+            } else {
+                whole *= MULT[multiplier10 as usize];
+            }
+        }
+        if !overflow {
+            while divisor10 > 10 {
+                if whole < minimums(10) && whole != 0.0 {
+                    whole = 0.0;
+                    divisor10 = 0;
+                    break;
+                }
+                whole /= MULT[10];
+                divisor10 -= 10;
+            }
+            if divisor10 != 0 {
+                if whole < minimums(divisor10 as usize) && whole != 0.0 {
+                    whole = 0.0;
+                } else {
+                    whole /= MULT[divisor10 as usize];
+                }
+            }
+        }
+        if !overflow {
+            let v = if negative { -whole } else { whole };
+            match target {
+                T::R4 => {
+                    if (whole <= f32::MAX as f64 && whole >= f32::MIN_POSITIVE as f64) || whole == 0.0 {
+                        return Ok(Number::R4(v as f32));
+                    }
+                }
+                T::R8 => return Ok(Number::R8(v)),
+                T::Cy => {
+                    if let Ok(c) = Currency::from_f64(v) {
+                        return Ok(Number::Cy(c));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    if is_dec {
+        let mut m: u128 = 0;
+        for &d in dig {
+            m = m * 10 + d as u128;
+            if m > super::decimal::MAX_MANTISSA {
+                return Err(Hresult::DISP_E_OVERFLOW);
+            }
+        }
+        while multiplier10 > 0 {
+            m *= 10;
+            if m > super::decimal::MAX_MANTISSA {
+                return Err(Hresult::DISP_E_OVERFLOW);
+            }
+            multiplier10 -= 1;
+        }
+        if divisor10 > 255 {
+            return Err(Hresult::DISP_E_OVERFLOW);
+        }
+        let mut d = Decimal::from_parts_unchecked(m, 0, np.out_flags & NEG != 0);
+        d.scale = divisor10 as u8;
+        return Ok(Number::Decimal(d));
+    }
+    Err(Hresult::DISP_E_OVERFLOW)
+}
+
+/// `VARIANT_NumberFromBstr`: parse with `NUMPRS_STD` and convert to one type.
+pub fn number_from_str(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
+    let np = parse_number(s, loc, STD)?;
+    number_from_parse(&np, target)
+}
+
+/// `VarBoolFromStr`: localized True/False (with `VAR_LOCALBOOL`), English True/False
+/// (case-insensitive), `#TRUE#` / `#FALSE#`, else a number (zero is false).
+pub fn bool_from_str(s: &[u16], loc: &Locale, local_bool: bool) -> Result<bool, Hresult> {
+    let eq_ci = |text: &str| -> bool {
+        let mut it = s.iter();
+        for u in text.encode_utf16() {
+            match it.next() {
+                Some(&c) if fold(c) == fold(u) => {}
+                _ => return false,
+            }
+        }
+        it.next().is_none()
+    };
+    if local_bool {
+        if eq_ci(loc.bool_text[0]) {
+            return Ok(true);
+        }
+        if eq_ci(loc.bool_text[1]) {
+            return Ok(false);
+        }
+    }
+    if eq_ci("True") {
+        return Ok(true);
+    }
+    if eq_ci("False") {
+        return Ok(false);
+    }
+    let exact = |text: &str| s.iter().copied().eq(text.encode_utf16());
+    if exact("#FALSE#") {
+        return Ok(false);
+    }
+    if exact("#TRUE#") {
+        return Ok(true);
+    }
+    match number_from_str(s, loc, NumTarget::R8)? {
+        Number::R8(v) => Ok(v != 0.0),
+        _ => Err(Hresult::DISP_E_TYPEMISMATCH),
+    }
+}
+
+fn fold(c: u16) -> u16 {
+    if (b'a' as u16..=b'z' as u16).contains(&c) {
+        c - 32
+    } else if let Some(ch) = char::from_u32(c as u32) {
+        let mut up = ch.to_uppercase();
+        match (up.next(), up.next()) {
+            (Some(u), None) if (u as u32) < 0x10000 => u as u32 as u16,
+            _ => c,
+        }
+    } else {
+        c
+    }
+}
+
+const DP_TIMESEP: u32 = 0x01;
+const DP_DATESEP: u32 = 0x02;
+const DP_MONTH: u32 = 0x04;
+const DP_AM: u32 = 0x08;
+const DP_PM: u32 = 0x10;
+
+struct DateParse {
+    count: usize,
+    parse_flags: u32,
+    flags: [u32; 7],
+    values: [u32; 7],
+}
+
+const ORDER_MDY: u32 = 0x01;
+const ORDER_YMD: u32 = 0x02;
+const ORDER_YDM: u32 = 0x04;
+const ORDER_DMY: u32 = 0x08;
+const ORDER_MYD: u32 = 0x10;
+
+fn valid_month_day(day: u32, month: u32, year: u32) -> bool {
+    const DAYS: [u32; 13] = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if day != 0 && month != 0 && month < 13 {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        if day <= DAYS[month as usize] || (month == 2 && day == 29 && leap) {
+            return true;
+        }
+    }
+    false
+}
+
+fn current_year() -> u32 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let days = (secs / 86400) as f64 + 25569.0; // 1970-01-01 as an OLE DATE
+    super::Date(days).to_system_time().map(|st| st.year as u32).unwrap_or(2000)
+}
+
+fn make_date(dp: &mut DateParse, idate: u32, offset: usize, st: &mut super::SystemTime) -> Result<(), Hresult> {
+    let (mut v1, mut v2, mut v3);
+    let mut attempt = 0;
+    if dp.count == 0 {
+        v1 = 30;
+        v2 = 12;
+        v3 = 1899;
+    } else {
+        v1 = dp.values[offset];
+        v2 = dp.values[offset + 1];
+        v3 = if dp.count == 2 { current_year() } else { dp.values[offset + 2] };
+        let mut all = if dp.flags[offset] & DP_MONTH != 0 {
+            ORDER_MDY
+        } else if dp.flags[offset + 1] & DP_MONTH != 0 {
+            ORDER_DMY | if dp.count > 2 { ORDER_YMD } else { 0 }
+        } else if dp.count > 2 && dp.flags[offset + 2] & DP_MONTH != 0 {
+            ORDER_YDM
+        } else {
+            ORDER_MDY | ORDER_DMY | if dp.count > 2 { ORDER_YMD | ORDER_YDM } else { 0 }
+        };
+        // A leading number that cannot be a day or a month (an ISO "2001-02-03") is read as
+        // year-month-day first, whatever the locale's order (what Wine 8 answers under de-DE).
+        let iso = dp.count > 2 && v1 > 31 && all & ORDER_YMD != 0 && valid_month_day(v3, v2, v1);
+        if iso {
+            core::mem::swap(&mut v1, &mut v3);
+        }
+        'outer: loop {
+            if iso {
+                break 'outer;
+            }
+            while all != 0 {
+                let t = match attempt {
+                    0 => match idate {
+                        0 => all & ORDER_MDY,
+                        1 => all & ORDER_DMY,
+                        _ => all & ORDER_YMD,
+                    },
+                    1 => match idate {
+                        0 => all & !(ORDER_DMY | ORDER_YDM),
+                        1 => all & !(ORDER_MDY | ORDER_YMD | ORDER_MYD),
+                        _ => all & !(ORDER_DMY | ORDER_YDM),
+                    },
+                    _ => all,
+                };
+                attempt += 1;
+                if t == 0 {
+                    continue;
+                }
+                if t & ORDER_MDY != 0 {
+                    if valid_month_day(v2, v1, v3) {
+                        core::mem::swap(&mut v1, &mut v2);
+                        break 'outer;
+                    }
+                    all &= !ORDER_MDY;
+                }
+                if t & ORDER_YMD != 0 {
+                    if valid_month_day(v3, v2, v1) {
+                        core::mem::swap(&mut v1, &mut v3);
+                        break 'outer;
+                    }
+                    all &= !ORDER_YMD;
+                }
+                if t & ORDER_YDM != 0 {
+                    if valid_month_day(v2, v3, v1) {
+                        core::mem::swap(&mut v1, &mut v2);
+                        core::mem::swap(&mut v2, &mut v3);
+                        break 'outer;
+                    }
+                    all &= !ORDER_YDM;
+                }
+                if t & ORDER_DMY != 0 {
+                    if valid_month_day(v1, v2, v3) {
+                        break 'outer;
+                    }
+                    all &= !ORDER_DMY;
+                }
+                if t & ORDER_MYD != 0 {
+                    if valid_month_day(v3, v1, v2) {
+                        core::mem::swap(&mut v1, &mut v3);
+                        core::mem::swap(&mut v2, &mut v3);
+                        break 'outer;
+                    }
+                    all &= !ORDER_MYD;
+                }
+            }
+            if dp.count == 2 {
+                v3 = 1;
+                all = ORDER_YMD | ORDER_MYD;
+                dp.count = 0;
+                attempt = 0;
+                continue;
+            }
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        }
+    }
+    if st.hour > 23 || st.minute > 59 || st.second > 59 {
+        return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    if st.hour < 12 && dp.parse_flags & DP_PM != 0 {
+        st.hour += 12;
+    } else if st.hour == 12 && dp.parse_flags & DP_AM != 0 {
+        st.hour = 0;
+    }
+    st.day = v1 as u16;
+    st.month = v2 as u16;
+    st.year = if v3 < 30 {
+        2000 + v3
+    } else if v3 < 100 {
+        1900 + v3
+    } else {
+        v3
+    } as u16;
+    Ok(())
+}
+
+/// `VarDateFromStr` (flags: `VAR_TIMEVALUEONLY` 1, `VAR_DATEVALUEONLY` 2).
+pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date, Hresult> {
+    if flags & 3 == 3 {
+        return Err(Hresult::E_INVALIDARG);
+    }
+    let at = |i: usize| -> u16 { s.get(i).copied().unwrap_or(0) };
+    let mut dp = DateParse { count: 0, parse_flags: 0, flags: [0; 7], values: [0; 7] };
+    let mut date_seps = 0;
+    let mut hr: Result<(), Hresult> = Ok(());
+    // Tokens in oleaut32's order: 13 month names, 13 abbreviations, 7 day names, 7
+    // abbreviations, AM, PM (the 13th month of each list is empty).
+    let mut p = 0usize;
+    let ascii_alpha = |c: u16| (b'a' as u16..=b'z' as u16).contains(&c) || (b'A' as u16..=b'Z' as u16).contains(&c);
+    let match_ci = |pos: usize, text: &str| -> usize {
+        let mut i = pos;
+        let mut n = 0;
+        for u in text.encode_utf16() {
+            match s.get(i) {
+                Some(&c) if fold(c) == fold(u) => {}
+                _ => return 0,
+            }
+            i += 1;
+            n += 1;
+        }
+        n
+    };
+    while at(p) != 0 {
+        if dp.count > 6 {
+            break;
+        }
+        let c = at(p);
+        if (b'0' as u16..=b'9' as u16).contains(&c) {
+            let mut v: u32 = 0;
+            while (b'0' as u16..=b'9' as u16).contains(&at(p)) {
+                v = v.saturating_mul(10).saturating_add((at(p) - b'0' as u16) as u32);
+                p += 1;
+            }
+            dp.values[dp.count] = v;
+            dp.count += 1;
+            p -= 1;
+        } else if ascii_alpha(c) {
+            let mut found = false;
+            let mut tokens: [(&str, u32); 42] = [("", 0); 42];
+            for i in 0..12 {
+                tokens[i] = (loc.months[i], 1 + i as u32);
+                tokens[13 + i] = (loc.abbrev_months[i], 1 + i as u32);
+            }
+            for i in 0..7 {
+                tokens[26 + i] = (loc.days[i], 0);
+                tokens[33 + i] = (loc.abbrev_days[i], 0);
+            }
+            tokens[40] = (loc.am_pm[0], 0);
+            tokens[41] = (loc.am_pm[1], 0);
+            for (i, (text, month)) in tokens.iter().enumerate() {
+                let len = if text.is_empty() { 0 } else { match_ci(p, text) };
+                if len != 0 {
+                    if i <= 25 {
+                        dp.values[dp.count] = *month;
+                        dp.flags[dp.count] |= DP_MONTH | DP_DATESEP;
+                        dp.count += 1;
+                    } else if i > 39 {
+                        if dp.count == 0 || dp.parse_flags & (DP_AM | DP_PM) != 0 {
+                            hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+                        } else {
+                            let f = if i == 40 { DP_AM } else { DP_PM };
+                            dp.flags[dp.count - 1] |= f;
+                            dp.parse_flags |= f;
+                        }
+                    }
+                    p += len - 1;
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                let lc = c | 0x20;
+                if (lc == b'a' as u16 || lc == b'p' as u16) && dp.count != 0 && dp.parse_flags & (DP_AM | DP_PM) == 0 {
+                    let f = if lc == b'a' as u16 { DP_AM } else { DP_PM };
+                    dp.flags[dp.count - 1] |= f;
+                    dp.parse_flags |= f;
+                    p += 1;
+                } else {
+                    hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+                    break;
+                }
+            }
+        } else if c == b':' as u16 || (c == b'.' as u16 && loc.date_sep != b'.' as u16) {
+            if dp.count == 0 || at(p + 1) == 0 {
+                hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+            } else {
+                dp.flags[dp.count - 1] |= DP_TIMESEP;
+            }
+        } else if c == b'-' as u16 || c == b'/' as u16 || c == loc.date_sep {
+            date_seps += 1;
+            if date_seps > 2 || dp.count == 0 || at(p + 1) == 0 {
+                hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+            } else {
+                dp.flags[dp.count - 1] |= DP_DATESEP;
+            }
+        } else if c == b',' as u16 || date_space(c) {
+            if c == b',' as u16 && at(p + 1) == 0 {
+                hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+            }
+        } else {
+            hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+        }
+        p += 1;
+    }
+    if dp.count == 0 || dp.count > 6 || (dp.count == 1 && dp.parse_flags & (DP_AM | DP_PM) == 0) {
+        hr = Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    hr?;
+    let mut st = super::SystemTime::default();
+    let mut offset = 0usize;
+    let tf = |i: usize| (dp.flags[i] & DP_TIMESEP) << i;
+    let ampm = |i: usize| dp.flags[i] & (DP_AM | DP_PM) != 0;
+    let mut hr: Result<(), Hresult> = Ok(());
+    let mismatch = Err(Hresult::DISP_E_TYPEMISMATCH);
+    let key = tf(0) | tf(1) | tf(2) | tf(3) | tf(4);
+    let mut fallthrough_8 = false;
+    match key {
+        0x1 => {
+            if dp.count > 3 && (ampm(2) || ampm(3) || ampm(4)) {
+                hr = mismatch;
+            } else if dp.count != 2 && dp.count != 4 && dp.count != 5 {
+                hr = mismatch;
+            }
+            st.hour = dp.values[0] as u16;
+            st.minute = dp.values[1] as u16;
+            dp.count -= 2;
+            offset = 2;
+        }
+        0x3 => {
+            if dp.count > 4 && (ampm(3) || ampm(4) || ampm(5)) {
+                hr = mismatch;
+            } else if dp.count != 3 && dp.count != 5 && dp.count != 6 {
+                hr = mismatch;
+            }
+            st.hour = dp.values[0] as u16;
+            st.minute = dp.values[1] as u16;
+            st.second = dp.values[2] as u16;
+            offset = 3;
+            dp.count -= 3;
+        }
+        0x4 => {
+            if dp.count != 4 || ampm(0) || ampm(1) {
+                hr = mismatch;
+            }
+            st.hour = dp.values[2] as u16;
+            st.minute = dp.values[3] as u16;
+            dp.count -= 2;
+        }
+        0x0 => {
+            if dp.count == 1 && dp.parse_flags & (DP_AM | DP_PM) != 0 {
+                st.hour = dp.values[0] as u16;
+                dp.count = 0;
+            } else if dp.count > 4 || (dp.count < 3 && dp.parse_flags & (DP_AM | DP_PM) != 0) {
+                hr = mismatch;
+                fallthrough_8 = true;
+            } else if dp.count == 3 {
+                if ampm(0) {
+                    dp.count = 2;
+                    st.hour = dp.values[0] as u16;
+                    offset = 1;
+                } else if ampm(2) {
+                    dp.count = 2;
+                    st.hour = dp.values[2] as u16;
+                } else {
+                    if dp.parse_flags & (DP_AM | DP_PM) != 0 {
+                        hr = mismatch;
+                    }
+                    fallthrough_8 = true;
+                }
+            } else if dp.count == 4 {
+                dp.count = 3;
+                if ampm(0) {
+                    st.hour = dp.values[0] as u16;
+                    offset = 1;
+                } else if ampm(3) {
+                    st.hour = dp.values[3] as u16;
+                } else {
+                    hr = mismatch;
+                }
+            } else {
+                fallthrough_8 = true;
+            }
+        }
+        0x8 => fallthrough_8 = true,
+        0xC => {
+            if dp.count != 5 || ampm(0) || ampm(1) {
+                hr = mismatch;
+            }
+            st.hour = dp.values[2] as u16;
+            st.minute = dp.values[3] as u16;
+            st.second = dp.values[4] as u16;
+            dp.count -= 3;
+        }
+        0x18 => {
+            if ampm(0) || ampm(1) || ampm(2) {
+                hr = mismatch;
+            }
+            st.hour = dp.values[3] as u16;
+            st.minute = dp.values[4] as u16;
+            st.second = dp.values[5] as u16;
+            dp.count -= 3;
+        }
+        _ => hr = mismatch,
+    }
+    if fallthrough_8 {
+        if (dp.count == 2 && dp.parse_flags & (DP_AM | DP_PM) != 0)
+            || (dp.count == 5 && (ampm(0) || ampm(1) || ampm(2)))
+            || dp.count == 4
+            || dp.count == 6
+        {
+            hr = mismatch;
+        }
+        st.hour = dp.values[3] as u16;
+        st.minute = dp.values[4] as u16;
+        if dp.count == 5 {
+            dp.count -= 2;
+        }
+    }
+    hr?;
+    let made = make_date(&mut dp, loc.idate, offset, &mut st);
+    if flags & 1 != 0 {
+        st.year = 1899;
+        st.month = 12;
+        st.day = 30;
+    } else if flags & 2 != 0 {
+        st.hour = 0;
+        st.minute = 0;
+        st.second = 0;
+    }
+    made?;
+    super::Date::from_system_time(&st).map_err(|_| Hresult::DISP_E_TYPEMISMATCH)
+}
