@@ -8,10 +8,10 @@ use crate::outcome::Outcome;
 
 pub mod bstr;
 pub mod layout;
-pub mod strings;
 pub mod oleaut;
-pub mod variant;
 pub mod safearray;
+pub mod strings;
+pub mod variant;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {
