@@ -25,6 +25,7 @@
 pub mod api;
 pub mod bindings;
 mod bytes;
+pub mod dispatch;
 pub mod error;
 pub mod layout;
 pub mod model;
