@@ -290,6 +290,11 @@ impl DispatchTable {
         Err(InvokeError::Hresult(Hresult::DISP_E_MEMBERNOTFOUND))
     }
 
+    /// The position of the `[lcid]` parameter of the member `Invoke(memid, flags)` would call, if it has one.
+    pub fn lcid_position(&self, memid: i32, flags: u16) -> Option<usize> {
+        self.find(memid, flags).ok().and_then(|m| m.lcid_at)
+    }
+
     /// Binds an `Invoke` call. `args` are in DISPPARAMS order (`rgvarg`: the last argument first, named arguments
     /// at the front), `named` the DISPIDs of the first `named.len()` of them (`DISPID_PROPERTYPUT` for a put's
     /// value).

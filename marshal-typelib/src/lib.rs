@@ -33,6 +33,7 @@ pub mod msft;
 pub mod pe;
 pub mod resolve;
 pub mod sltg;
+pub mod std_dispatch;
 pub mod value;
 
 pub use error::{Result, TypeLibError};
