@@ -79,7 +79,7 @@ impl<'a> TypeInfoView<'a> {
     /// the stored functions, vtable size and flags. `None` for anything but a dual dispinterface.
     pub fn dual_interface(&self) -> Option<TypeInfoView<'a>> {
         let ti = self.info();
-        (ti.kind == TypeKind::Dispatch && ti.flags & typeflags::DUAL != 0).then(|| TypeInfoView {
+        (ti.kind == TypeKind::Dispatch && ti.flags & typeflags::DUAL != 0).then_some(TypeInfoView {
             lib: self.lib,
             index: self.index,
             resolver: self.resolver,
