@@ -1,6 +1,6 @@
 //! The bindings generator (tlbimp's job): Rust source for a type library, for a build script or the
 //! `marshal-tlbimp` command. The source is one module named after the library (`pub mod stdole { … }`), so it
-//! can be `include!`d.
+//! can be `include!`d; the crate that includes it depends on `marshal-core` and `marshal-com`.
 //!
 //! What it writes, per type:
 //! - enums: a `#[repr(transparent)]` newtype over `i32` with one associated constant per member (COM enums may

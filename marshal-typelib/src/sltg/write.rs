@@ -1,6 +1,8 @@
 //! SLTG writer: a [`TypeLib`] model → an SLTG image that `LoadTypeLib` loads (and this crate's reader reads) as
-//! the same library, within what SLTG can hold (see the module documentation); anything else is a
-//! [`TypeLibError::Unsupported`] naming the member.
+//! the same library, within what SLTG can hold (see the module documentation). What loaders ignore in SLTG is not
+//! written (custom data, documentation strings and help contexts of types' members, default values, DLL entries);
+//! what would change the library's meaning (unions, constants of other types, more than 31 parameters, names or
+//! offsets beyond 64 KiB, non-virtual functions) is a [`TypeLibError::Unsupported`] naming the member.
 
 use std::collections::HashMap;
 
