@@ -169,14 +169,14 @@ fn to_json(v: &Value, ty: &TypeDesc, names: &TypeNames, ctx: Option<(&str, &str)
         Value::Char(c) => json!({"t": "char", "v": c}),
         Value::F32(x) => json!({"t": "f32", "v": x.to_string(), "bits": format!("{:08x}", x.to_bits())}),
         Value::F64(x) => json!({"t": "f64", "v": x.to_string(), "bits": format!("{:016x}", x.to_bits())}),
-        Value::ISize(x) => json!({"t": "intptr", "v": format!("{:016x}", *x as u64)}),
-        Value::USize(x) => json!({"t": "uintptr", "v": format!("{x:016x}")}),
+        Value::ISize(x) => json!({"t": "intptr", "v": format!("{:x}", *x as u64)}),
+        Value::USize(x) => json!({"t": "uintptr", "v": format!("{x:x}")}),
         Value::Guid(g) => {
             let s = g.to_string().to_lowercase();
             json!({"t": "guid", "v": s.trim_matches(|c| c == '{' || c == '}')})
         }
         Value::Error(e) => json!({"t": "i32", "v": e}),
-        Value::Pointer(p) => json!({"t": "intptr", "v": format!("{p:016x}")}),
+        Value::Pointer(p) => json!({"t": "intptr", "v": format!("{p:x}")}),
         Value::Str(u) => string_json(u),
         Value::Array(items) => {
             let elem = match ty {

@@ -9,6 +9,7 @@ use crate::outcome::Outcome;
 pub mod bstr;
 pub mod layout;
 pub mod oleaut;
+pub mod pinvoke;
 pub mod safearray;
 pub mod strings;
 pub mod variant;
@@ -22,6 +23,7 @@ pub fn evaluate(line: &Value) -> Outcome {
         "variant" => variant::evaluate(line),
         "change_type" | "format" | "parse" | "vartime" | "info" => oleaut::evaluate(line),
         "safearray" => safearray::evaluate(line),
+        "pinvoke" => pinvoke::evaluate(line),
         family => Outcome::unsupported(format!("family `{family}` is not covered yet")),
     }
 }

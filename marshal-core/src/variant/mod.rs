@@ -15,6 +15,8 @@
 //! [`VariantRef::new`]): an unknown or reserved VARTYPE, a BYREF with a null pointer or an
 //! invalid DECIMAL is a typed [`VariantError`], never undefined behaviour.
 //!
+//! BSTRs come from [`crate::bstr::Bstr`] (one allocator for the process).
+//!
 //! SAFEARRAY payloads (VT_ARRAY) are the safearray module's; until it is part of the build a
 //! VARIANT holding a non-null SAFEARRAY is refused with `DISP_E_BADVARTYPE`.
 

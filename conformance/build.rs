@@ -1,0 +1,28 @@
+//! Builds the oracle's native logger library (`oracle/native/oracle_native.c`)
+//! that the pinvoke family calls, as the oracle itself does:
+//! `gcc -shared -fPIC -O0 -o liboracle_native.so oracle_native.c`.
+//! Without a C compiler the family reports its lines as not supported.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    let src = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("oracle/native/oracle_native.c");
+    println!("cargo:rerun-if-changed={}", src.display());
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("liboracle_native.so");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "gcc".into());
+    let ok = cfg!(unix)
+        && Command::new(&cc)
+            .args(["-shared", "-fPIC", "-O0", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+    if ok {
+        println!("cargo:rustc-env=ORACLE_NATIVE_SO={}", out.display());
+    } else {
+        println!("cargo:warning=could not build {} with {cc}: pinvoke lines will be unsupported", src.display());
+        println!("cargo:rustc-env=ORACLE_NATIVE_SO=");
+    }
+}
