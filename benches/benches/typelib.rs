@@ -118,7 +118,7 @@ mod invoke {
         type Interfaces = (ITwice,);
     }
     impl Invokable for Object {
-        fn invoke(&self, call: &BoundCall) -> Result<Variant, Exception> {
+        fn invoke(&self, call: &BoundCall<'_>) -> Result<Variant, Exception> {
             Ok(Variant::from(2 * i32::try_from(&call.args[0]).unwrap_or(0)))
         }
     }

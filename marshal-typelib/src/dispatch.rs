@@ -14,7 +14,7 @@
 //! # fn demo(table: &DispatchTable) {
 //! use marshal_core::variant::Variant;
 //! let ids = table.get_ids_of_names(&["Twice", "x"]).unwrap();
-//! let mut object = |call: &BoundCall| -> Result<Variant, Exception> {
+//! let mut object = |call: &BoundCall<'_>| -> Result<Variant, Exception> {
 //!     let x: i32 = i32::try_from(&call.args[0]).unwrap();
 //!     Ok(Variant::from(2 * x))
 //! };
@@ -25,6 +25,7 @@
 
 use marshal_core::variant::{change_type_ex, Variant};
 use marshal_core::{Hresult, VarType};
+use smallvec::SmallVec;
 
 use crate::api::TypeInfoView;
 use crate::error::Result;
@@ -115,11 +116,11 @@ struct Member {
 
 /// A call bound to a member, for the implementation.
 #[derive(Debug)]
-pub struct BoundCall {
+pub struct BoundCall<'a> {
     /// DISPID.
     pub memid: i32,
     /// Member name.
-    pub name: String,
+    pub name: &'a str,
     /// Method or which property accessor.
     pub invkind: InvokeKind,
     /// Arguments in declaration order, each coerced to its parameter's type (an `[lcid]` parameter holds the
@@ -305,17 +306,27 @@ impl DispatchTable {
         args: &[Variant],
         named: &[i32],
         lcid: u32,
-    ) -> core::result::Result<BoundCall, InvokeError> {
+    ) -> core::result::Result<BoundCall<'_>, InvokeError> {
         let member = self.find(memid, flags)?;
+        self.bind_member(member, args, named, lcid)
+    }
+
+    fn bind_member<'a>(
+        &'a self,
+        member: &'a Member,
+        args: &[Variant],
+        named: &[i32],
+        lcid: u32,
+    ) -> core::result::Result<BoundCall<'a>, InvokeError> {
         if named.len() > args.len() {
             return Err(InvokeError::Hresult(Hresult::E_INVALIDARG));
         }
         let is_put = matches!(member.invkind, InvokeKind::PropertyPut | InvokeKind::PropertyPutRef);
         let n = member.params.len();
         // slots[i] = index in `args` of the argument for parameter i.
-        let mut slots: Vec<Option<usize>> = vec![None; n];
+        let mut slots: SmallVec<[Option<usize>; 8]> = smallvec::smallvec![None; n];
         let lcid_slot = member.lcid_at;
-        let value_params: Vec<usize> = (0..n).filter(|i| Some(*i) != lcid_slot).collect();
+        let value_params: SmallVec<[usize; 8]> = (0..n).filter(|i| Some(*i) != lcid_slot).collect();
         let mut named_iter = named.iter().enumerate();
         let mut positional_params = value_params.clone();
         if is_put {
@@ -346,7 +357,7 @@ impl DispatchTable {
         }
         // Positional arguments: rgvarg[args.len() - 1] is the first one.
         let positional = args.len() - named.len();
-        let free: Vec<usize> = positional_params.iter().copied().filter(|p| slots[*p].is_none()).collect();
+        let free: SmallVec<[usize; 8]> = positional_params.iter().copied().filter(|p| slots[*p].is_none()).collect();
         if positional > free.len() {
             return Err(InvokeError::Hresult(Hresult::DISP_E_BADPARAMCOUNT));
         }
@@ -375,7 +386,7 @@ impl DispatchTable {
             };
             bound.push(value);
         }
-        Ok(BoundCall { memid: member.memid, name: member.name.clone(), invkind: member.invkind, args: bound })
+        Ok(BoundCall { memid: member.memid, name: &member.name, invkind: member.invkind, args: bound })
     }
 
     /// `Invoke`: binds the call, runs it on `object`, and returns its result (coerced to the member's result type;
@@ -387,10 +398,11 @@ impl DispatchTable {
         args: &[Variant],
         named: &[i32],
         lcid: u32,
-        object: &mut dyn FnMut(&BoundCall) -> core::result::Result<Variant, Exception>,
+        object: &mut dyn FnMut(&BoundCall<'_>) -> core::result::Result<Variant, Exception>,
     ) -> core::result::Result<Variant, InvokeError> {
-        let call = self.bind(memid, flags, args, named, lcid)?;
-        let ret = self.find(memid, flags)?.ret;
+        let member = self.find(memid, flags)?;
+        let ret = member.ret;
+        let call = self.bind_member(member, args, named, lcid)?;
         let result = object(&call).map_err(InvokeError::Exception)?;
         if ret == VarType::VOID || ret == VarType::VARIANT || ret == VarType::HRESULT || result.vt() == ret {
             return Ok(result);

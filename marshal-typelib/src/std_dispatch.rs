@@ -76,7 +76,7 @@ com_interface! {
 /// A Rust object callable through a [`DispatchTable`].
 pub trait Invokable: Send + Sync + 'static {
     /// Runs a bound call (arguments already placed and coerced); returns the result (`VT_EMPTY` for none).
-    fn invoke(&self, call: &BoundCall) -> Result<Variant, Exception>;
+    fn invoke(&self, call: &BoundCall<'_>) -> Result<Variant, Exception>;
 }
 
 /// The `CreateStdDispatch` object: a table and the object it serves.
@@ -207,7 +207,7 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
             // SAFETY: `named_count` DISPIDs at `named` (caller contract).
             .map(|i| unsafe { *p.named.add(i) })
             .collect();
-        let mut run = |call: &BoundCall| self.object.invoke(call);
+        let mut run = |call: &BoundCall<'_>| self.object.invoke(call);
         match self.table.invoke(id, flags, &args, &named, lcid, &mut run) {
             Ok(value) => {
                 if !result.is_null() {

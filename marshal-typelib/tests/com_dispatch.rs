@@ -34,8 +34,8 @@ static PUTS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 struct Thing;
 
 impl Invokable for Thing {
-    fn invoke(&self, call: &BoundCall) -> Result<Variant, Exception> {
-        match call.name.as_str() {
+    fn invoke(&self, call: &BoundCall<'_>) -> Result<Variant, Exception> {
+        match call.name {
             "Compute" => {
                 let x = f64::try_from(&call.args[0]).unwrap();
                 let times = i32::try_from(&call.args[1]).unwrap();

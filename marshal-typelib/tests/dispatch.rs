@@ -31,8 +31,8 @@ fn get_ids_of_names_is_case_insensitive_with_parameter_names() {
 fn invoke_coerces_arguments_and_returns_the_retval() {
     let t = dual_table();
     let seen = std::cell::RefCell::new(Vec::new());
-    let mut object = |call: &BoundCall| -> Result<Variant, Exception> {
-        seen.borrow_mut().push((call.name.clone(), call.args.iter().map(|a| a.vt()).collect::<Vec<_>>()));
+    let mut object = |call: &BoundCall<'_>| -> Result<Variant, Exception> {
+        seen.borrow_mut().push((call.name.to_string(), call.args.iter().map(|a| a.vt()).collect::<Vec<_>>()));
         Ok(Variant::from(2 * i32_of(&call.args[0])))
     };
     // "21" (BSTR) becomes VT_I4 21 for the [in] long parameter.
@@ -49,7 +49,7 @@ fn invoke_coerces_arguments_and_returns_the_retval() {
 #[test]
 fn invoke_errors_name_the_argument() {
     let t = dual_table();
-    let mut object = |_: &BoundCall| -> Result<Variant, Exception> { Ok(Variant::from(0)) };
+    let mut object = |_: &BoundCall<'_>| -> Result<Variant, Exception> { Ok(Variant::from(0)) };
     let e = t.invoke(1, DISPATCH_METHOD, &[Variant::from("abc")], &[], 0x409, &mut object).unwrap_err();
     assert_eq!(e, InvokeError::Argument { hr: Hresult::DISP_E_TYPEMISMATCH, arg_err: 0 });
     let e = t.invoke(1, DISPATCH_METHOD, &[Variant::from(1), Variant::from(2)], &[], 0, &mut object).unwrap_err();
@@ -62,7 +62,7 @@ fn invoke_errors_name_the_argument() {
     let e = t.invoke(1, DISPATCH_METHOD, &[Variant::from(1)], &[7], 0, &mut object).unwrap_err();
     assert_eq!(e, InvokeError::Argument { hr: Hresult::DISP_E_PARAMNOTFOUND, arg_err: 0 });
     // An exception from the implementation.
-    let mut failing = |_: &BoundCall| -> Result<Variant, Exception> {
+    let mut failing = |_: &BoundCall<'_>| -> Result<Variant, Exception> {
         Err(Exception { scode: Hresult::E_FAIL.0, description: Some("no".into()), ..Exception::default() })
     };
     let e = t.invoke(1, DISPATCH_METHOD, &[Variant::from(1)], &[], 0, &mut failing).unwrap_err();
@@ -73,7 +73,7 @@ fn invoke_errors_name_the_argument() {
 fn indexed_property_put_and_get() {
     let t = dual_table();
     let calls = std::cell::RefCell::new(Vec::new());
-    let mut object = |call: &BoundCall| -> Result<Variant, Exception> {
+    let mut object = |call: &BoundCall<'_>| -> Result<Variant, Exception> {
         calls.borrow_mut().push((call.invkind, call.args.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>()));
         Ok(Variant::from("got"))
     };
@@ -97,7 +97,7 @@ fn dispinterface_properties() {
     let t = DispatchTable::from_type_info(&lib, lib.find_type("DEvents").unwrap(), &()).unwrap();
     assert_eq!(t.get_ids_of_names(&["count"]).unwrap(), vec![2]);
     let mut store = 0;
-    let mut object = |call: &BoundCall| -> Result<Variant, Exception> {
+    let mut object = |call: &BoundCall<'_>| -> Result<Variant, Exception> {
         match call.invkind {
             InvokeKind::PropertyPut => {
                 store = i32_of(&call.args[0]);
@@ -119,7 +119,7 @@ fn optional_and_default_parameters() {
     let t = DispatchTable::from_type_info(&lib, lib.find_type("IPlain").unwrap(), &resolver).unwrap();
     let ids = t.get_ids_of_names(&["Defaults"]).unwrap();
     let got = std::cell::RefCell::new(Vec::<String>::new());
-    let mut object = |call: &BoundCall| -> Result<Variant, Exception> {
+    let mut object = |call: &BoundCall<'_>| -> Result<Variant, Exception> {
         *got.borrow_mut() = call.args.iter().map(|a| format!("{a:?}")).collect();
         Ok(Variant::empty())
     };
