@@ -255,6 +255,9 @@ pub(crate) struct ParamPlan {
     /// Offset and size of the pointee slot (ByRef, Class; for ArrayByRef the
     /// pointer passed and the marshaler's own array).
     pub(crate) inner: (usize, usize),
+    /// Whether anything happens after the call (a copy back, memory to free):
+    /// false for a by-value number, which then costs nothing after the call.
+    pub(crate) after_call: bool,
 }
 
 /// A prepared signature without a code address.
@@ -264,7 +267,6 @@ pub(crate) struct CallPlan {
     pub(crate) ret: Option<ElementPlan>,
     pub(crate) ret_abi: AbiType,
     pub(crate) arena_words: usize,
-    pub(crate) ret_words: usize,
     pub(crate) conv: CallConv,
     pub(crate) set_last_error: bool,
     pub(crate) preserve_sig: bool,
@@ -478,7 +480,8 @@ impl CallPlan {
             arena += words(slot.1) * 8;
             let inner = (arena, inner);
             arena += words(inner.1) * 8;
-            out.push(ParamPlan { param: p.clone(), plan, abi, elem, slot, inner });
+            let after_call = !matches!(plan, Plan::Direct { pinned_utf16: false }) || elem.owns_native_memory();
+            out.push(ParamPlan { param: p.clone(), plan, abi, elem, slot, inner, after_call });
         }
         let ret_abi = match &ret {
             None => AbiType::Void,
@@ -498,6 +501,12 @@ impl CallPlan {
             Some(t) => Some(element_plan(t, charset, "return")?),
         };
         let ret_words = words(ret_abi.size_align().0.max(8));
+        if ret_words > RET_WORDS || ret_elem.as_ref().is_some_and(|e| e.size() > RET_WORDS * 8) {
+            return Err(PinvokeError::Unsupported {
+                at: "return".into(),
+                what: format!("a return value of more than {} bytes", RET_WORDS * 8),
+            });
+        }
         Ok(CallPlan {
             managed_params: if sig.preserve_sig { out.len() } else { sig.params.len() },
             sized_after_call: out.iter().any(|p| matches!(p.plan, Plan::ArrayByRef { .. })),
@@ -505,7 +514,6 @@ impl CallPlan {
             ret: ret_elem,
             ret_abi,
             arena_words: words(arena),
-            ret_words,
             conv: sig.conv,
             set_last_error: sig.set_last_error,
             preserve_sig: sig.preserve_sig,
@@ -573,7 +581,12 @@ pub struct Function {
     _lib: Option<Arc<Library>>,
 }
 
-type Arena = SmallVec<[u64; 32]>;
+/// Argument-slot words kept on the stack (larger signatures use the heap).
+const INLINE_ARENA: usize = 32;
+/// Arguments whose pointers are kept on the stack.
+const INLINE_ARGS: usize = 16;
+/// The return buffer: a VARIANT or DECIMAL returned by value fits.
+const RET_WORDS: usize = 4;
 
 impl Function {
     /// The number of managed arguments [`Function::call`] takes.
@@ -607,36 +620,52 @@ impl Function {
             return Err(PinvokeError::ArgumentCount { expected: plan.managed_params, given: args.len() });
         }
         let mut retval = Value::Null;
-        let mut arena: Arena = SmallVec::from_elem(0u64, plan.arena_words);
+        // The argument slots, the return buffer and the argument pointers live on the
+        // stack for the usual signatures (no allocation per call).
+        let mut inline_arena = [0u64; INLINE_ARENA];
+        let mut heap_arena = Vec::new();
+        let arena: &mut [u64] = if plan.arena_words <= INLINE_ARENA {
+            &mut inline_arena[..plan.arena_words]
+        } else {
+            heap_arena.resize(plan.arena_words, 0u64);
+            &mut heap_arena
+        };
         // Convert to native: every check happens here, before the call.
         for (i, pp) in plan.params.iter().enumerate() {
             let v = if i < args.len() { &args[i] } else { &retval };
-            if let Err(e) = convert_in(pp, v, bytes_mut(&mut arena), &plan.opts) {
+            if let Err(e) = convert_in(pp, v, bytes_mut(arena), &plan.opts) {
                 for (k, done) in plan.params[..i].iter().enumerate() {
                     let v = if k < args.len() { &args[k] } else { &retval };
                     // SAFETY: parameter k was converted by convert_in into this arena.
-                    unsafe { cleanup(done, v, bytes_mut(&mut arena), None) };
+                    unsafe { cleanup(done, v, bytes_mut(arena), None) };
                 }
                 return Err(e.within(|| at(i, &pp.param)));
             }
         }
-        let mut argv: SmallVec<[*mut c_void; 16]> = SmallVec::with_capacity(plan.params.len());
+        let mut inline_argv = [core::ptr::null_mut::<c_void>(); INLINE_ARGS];
+        let mut heap_argv = Vec::new();
+        let argv: &mut [*mut c_void] = if plan.params.len() <= INLINE_ARGS {
+            &mut inline_argv[..plan.params.len()]
+        } else {
+            heap_argv.resize(plan.params.len(), core::ptr::null_mut());
+            &mut heap_argv
+        };
         let base = arena.as_mut_ptr() as *mut u8;
-        for pp in &plan.params {
+        for (slot, pp) in argv.iter_mut().zip(&plan.params) {
             // SAFETY: the slot lies inside the arena, which is not resized below.
-            argv.push(unsafe { base.add(pp.slot.0) } as *mut c_void);
+            *slot = unsafe { base.add(pp.slot.0) } as *mut c_void;
         }
-        let mut ret: SmallVec<[u64; 4]> = SmallVec::from_elem(0u64, plan.ret_words);
+        let mut ret = [0u64; RET_WORDS];
         if plan.set_last_error {
             crate::last_error::clear_os_error();
         }
         // SAFETY: the arguments were converted to the prepared native types; the
-        // return buffer is at least 8 bytes and the return type's size.
-        unsafe { self.core.call(&mut argv, ret.as_mut_ptr() as *mut c_void) };
+        // return buffer is at least 8 bytes and the return type's size (RET_WORDS
+        // words, checked when the plan was made).
+        unsafe { self.core.call(argv, ret.as_mut_ptr() as *mut c_void) };
         if plan.set_last_error {
             crate::last_error::capture_os_error();
         }
-        drop(argv);
         // Convert back and free: plain out values first, then arrays sized by
         // `SizeParamIndex` (whose sizes may come from those values).
         let mut result = Ok(());
@@ -649,12 +678,12 @@ impl Function {
                 counts.extend(args.iter().map(as_count));
             }
             for (i, pp) in plan.params.iter().enumerate() {
-                if matches!(pp.plan, Plan::ArrayByRef { .. }) != pass {
+                if !pp.after_call || matches!(pp.plan, Plan::ArrayByRef { .. }) != pass {
                     continue;
                 }
                 let v = if i < args.len() { &mut args[i] } else { &mut retval };
                 // SAFETY: the arena holds what convert_in wrote, as the callee left it.
-                let r = unsafe { convert_out(pp, v, &counts, bytes_mut(&mut arena), &plan.opts) };
+                let r = unsafe { convert_out(pp, v, &counts, bytes_mut(arena), &plan.opts) };
                 if result.is_ok() {
                     result = r.map_err(|e| e.within(|| at(i, &pp.param)));
                 }

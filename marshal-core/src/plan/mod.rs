@@ -682,10 +682,14 @@ fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
 #[derive(Clone, Debug)]
 pub struct ElementPlan {
     kind: Kind,
+    /// A number of the host's width: converted without the general dispatch.
+    fast: Fast,
     size: u32,
     align: u32,
     target: Target,
     blittable: bool,
+    owns: bool,
+    writes_all: bool,
 }
 
 impl ElementPlan {
@@ -696,7 +700,21 @@ impl ElementPlan {
         let kind = exec::kind_of(ty, charset, target)?;
         let (size, align) = crate::layout::native_size_align(ty, charset, target)?;
         let blittable = !kind.converts();
-        Ok(ElementPlan { kind, size, align, target, blittable })
+        let fast = match Fast::of(&kind) {
+            Fast::Str => Fast::No,
+            f if target.pointer_width == Target::host().pointer_width => f,
+            _ => Fast::No,
+        };
+        Ok(ElementPlan {
+            owns: kind.owns(),
+            writes_all: kind.writes_all_bytes(),
+            kind,
+            fast,
+            size,
+            align,
+            target,
+            blittable,
+        })
     }
 
     /// Native size in bytes.
@@ -716,7 +734,7 @@ impl ElementPlan {
 
     /// `true` when the native form holds pointers it owns.
     pub fn owns_native_memory(&self) -> bool {
-        self.kind.owns()
+        self.owns
     }
 
     /// The struct plan, when the value is a struct.
@@ -733,9 +751,32 @@ impl ElementPlan {
         if out.len() < size {
             return Err(PlanError::BufferTooSmall { needed: size, given: out.len() });
         }
-        out[..size].fill(0);
+        let out = &mut out[..size];
+        // SAFETY: every `store` is a number of this plan's size (`out` holds it).
+        let done = unsafe {
+            match (self.fast, v) {
+                (Fast::No, _) => false,
+                (Fast::I32, Value::I32(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::F64, Value::F64(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::I64, Value::I64(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::U32, Value::U32(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::U8, Value::U8(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::I16, Value::I16(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::U16, Value::U16(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::I8, Value::I8(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::U64, Value::U64(x)) => store(out, 0, x.to_le_bytes()),
+                (Fast::F32, Value::F32(x)) => store(out, 0, x.to_le_bytes()),
+                _ => false,
+            }
+        };
+        if done {
+            return Ok(());
+        }
+        if !self.writes_all {
+            out.fill(0);
+        }
         // On error the conversion has freed what it allocated.
-        exec::write_kind(&self.kind, v, &mut out[..size], &Ctx::new(self.target, opts))
+        exec::write_kind(&self.kind, v, out, &Ctx::new(self.target, opts))
     }
 
     /// Reads the value from `b[..size]`; the native form keeps what it owns.
@@ -747,8 +788,23 @@ impl ElementPlan {
         if b.len() < self.size() {
             return Err(PlanError::BufferTooSmall { needed: self.size(), given: b.len() });
         }
-        // SAFETY: forwarded contract.
-        unsafe { exec::read_kind(&self.kind, &b[..self.size()], &Ctx::new(self.target, opts)) }
+        // SAFETY: every `load` is a number of this plan's size (`b` holds it); other
+        // forms: the caller's contract.
+        unsafe {
+            Ok(match self.fast {
+                Fast::I32 => Value::I32(i32::from_le_bytes(load(b, 0))),
+                Fast::F64 => Value::F64(f64::from_le_bytes(load(b, 0))),
+                Fast::I64 => Value::I64(i64::from_le_bytes(load(b, 0))),
+                Fast::U32 => Value::U32(u32::from_le_bytes(load(b, 0))),
+                Fast::U8 => Value::U8(load::<1>(b, 0)[0]),
+                Fast::I16 => Value::I16(i16::from_le_bytes(load(b, 0))),
+                Fast::U16 => Value::U16(u16::from_le_bytes(load(b, 0))),
+                Fast::I8 => Value::I8(load::<1>(b, 0)[0] as i8),
+                Fast::U64 => Value::U64(u64::from_le_bytes(load(b, 0))),
+                Fast::F32 => Value::F32(f32::from_le_bytes(load(b, 0))),
+                Fast::Str | Fast::No => exec::read_kind(&self.kind, &b[..self.size()], &Ctx::new(self.target, opts))?,
+            })
+        }
     }
 
     /// Frees what the native form owns and nulls it.
@@ -757,7 +813,7 @@ impl ElementPlan {
     ///
     /// As [`Plan::destroy`], for this value's bytes.
     pub unsafe fn destroy(&self, b: &mut [u8]) {
-        if self.kind.owns() && b.len() >= self.size() {
+        if self.owns && b.len() >= self.size() {
             // SAFETY: forwarded contract.
             unsafe { exec::destroy_kind(&self.kind, b) };
         }
