@@ -191,6 +191,27 @@ fn string_form(r: StringRepr, charset: CharSet, target: Target) -> &'static str 
 /// struct Point { x: i32, y: i32 }
 /// assert_eq!(Layout::of(&Point::type_desc()).unwrap().size(), 8);
 /// ```
+///
+/// Generic structs are supported: the CLR refuses generic types in most
+/// marshaling (`Marshal.SizeOf` and `StructureToPtr` throw for them; only
+/// blittable generic structs cross P/Invoke, since .NET Core 3.0), but here a
+/// generic `#[repr(C)]` struct of blittable fields is an ordinary native type per
+/// instantiation: `#[derive(Blittable)]` checks the layout of each instantiation
+/// where it is used, and its descriptor is named after its arguments.
+///
+/// ```
+/// use marshal_core::{Blittable, Layout};
+/// #[repr(C)]
+/// #[derive(Clone, Copy, marshal_core::Blittable)]
+/// struct Pair<T: Blittable> { a: T, b: T }
+/// // SAFETY: two fields of one Pod type: no padding, every bit pattern valid.
+/// unsafe impl<T: Blittable> bytemuck::Zeroable for Pair<T> {}
+/// // SAFETY: as above.
+/// unsafe impl<T: Blittable> bytemuck::Pod for Pair<T> {}
+/// let d = Pair::<f64>::type_desc();
+/// assert_eq!(d.as_struct().unwrap().name(), "Pair<f64>");
+/// assert_eq!(Layout::of(&d).unwrap().offset_of("b"), Some(8));
+/// ```
 pub unsafe trait Blittable: bytemuck::Pod {
     /// The runtime descriptor of this type.
     fn type_desc() -> TypeDesc;
