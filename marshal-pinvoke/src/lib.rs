@@ -36,6 +36,7 @@ pub use marshal_core as core;
 
 pub mod abi;
 pub mod callback;
+mod direct;
 pub mod error;
 pub mod handle;
 mod last_error;

@@ -274,6 +274,8 @@ pub(crate) struct CallPlan {
     pub(crate) managed_params: usize,
     /// Whether any parameter is a `ref`/`out` LPArray (sized after the call).
     pub(crate) sized_after_call: bool,
+    /// The libffi-free call of the common shapes (see [`crate::direct`]).
+    pub(crate) direct: Option<crate::direct::Caller>,
     pub(crate) opts: StringOptions,
 }
 
@@ -510,6 +512,7 @@ impl CallPlan {
         Ok(CallPlan {
             managed_params: if sig.preserve_sig { out.len() } else { sig.params.len() },
             sized_after_call: out.iter().any(|p| matches!(p.plan, Plan::ArrayByRef { .. })),
+            direct: crate::direct::caller(&out.iter().map(|p| p.abi.clone()).collect::<Vec<_>>(), &ret_abi),
             params: out,
             ret: ret_elem,
             ret_abi,
@@ -642,29 +645,46 @@ impl Function {
                 return Err(e.within(|| at(i, &pp.param)));
             }
         }
-        let mut inline_argv = [core::ptr::null_mut::<c_void>(); INLINE_ARGS];
-        let mut heap_argv = Vec::new();
-        let argv: &mut [*mut c_void] = if plan.params.len() <= INLINE_ARGS {
-            &mut inline_argv[..plan.params.len()]
-        } else {
-            heap_argv.resize(plan.params.len(), core::ptr::null_mut());
-            &mut heap_argv
-        };
-        let base = arena.as_mut_ptr() as *mut u8;
-        for (slot, pp) in argv.iter_mut().zip(&plan.params) {
-            // SAFETY: the slot lies inside the arena, which is not resized below.
-            *slot = unsafe { base.add(pp.slot.0) } as *mut c_void;
-        }
         let mut ret = [0u64; RET_WORDS];
-        if plan.set_last_error {
-            crate::last_error::clear_os_error();
-        }
-        // SAFETY: the arguments were converted to the prepared native types; the
-        // return buffer is at least 8 bytes and the return type's size (RET_WORDS
-        // words, checked when the plan was made).
-        unsafe { self.core.call(argv, ret.as_mut_ptr() as *mut c_void) };
-        if plan.set_last_error {
-            crate::last_error::capture_os_error();
+        if let Some(direct) = plan.direct {
+            // A common shape: the slots' words straight into a call of the exact native type.
+            let mut words = [0u64; crate::direct::MAX_ARGS];
+            for (w, pp) in words.iter_mut().zip(&plan.params) {
+                *w = arena[pp.slot.0 / 8];
+            }
+            if plan.set_last_error {
+                crate::last_error::clear_os_error();
+            }
+            // SAFETY: the code has the native signature the shape was chosen for (the
+            // signature's promise, as for any call); each word holds its argument.
+            ret[0] = unsafe { direct(self.core.code(), &words) };
+            if plan.set_last_error {
+                crate::last_error::capture_os_error();
+            }
+        } else {
+            let mut inline_argv = [core::ptr::null_mut::<c_void>(); INLINE_ARGS];
+            let mut heap_argv = Vec::new();
+            let argv: &mut [*mut c_void] = if plan.params.len() <= INLINE_ARGS {
+                &mut inline_argv[..plan.params.len()]
+            } else {
+                heap_argv.resize(plan.params.len(), core::ptr::null_mut());
+                &mut heap_argv
+            };
+            let base = arena.as_mut_ptr() as *mut u8;
+            for (slot, pp) in argv.iter_mut().zip(&plan.params) {
+                // SAFETY: the slot lies inside the arena, which is not resized below.
+                *slot = unsafe { base.add(pp.slot.0) } as *mut c_void;
+            }
+            if plan.set_last_error {
+                crate::last_error::clear_os_error();
+            }
+            // SAFETY: the arguments were converted to the prepared native types; the
+            // return buffer is at least 8 bytes and the return type's size (RET_WORDS
+            // words, checked when the plan was made).
+            unsafe { self.core.call(argv, ret.as_mut_ptr() as *mut c_void) };
+            if plan.set_last_error {
+                crate::last_error::capture_os_error();
+            }
         }
         // Convert back and free: plain out values first, then arrays sized by
         // `SizeParamIndex` (whose sizes may come from those values).
