@@ -195,7 +195,7 @@ unsafe impl FromElement for String {
         // SAFETY: per the trait contract, `src` holds a null or valid BSTR.
         unsafe {
             let b = (src as *const *const u16).read_unaligned();
-            Ok(crate::bstr::BstrRef::from_raw(b).to_string_lossy())
+            Ok(crate::strings::transcode::utf16_to_string(crate::bstr::BstrRef::from_raw(b).as_wide()))
         }
     }
 }
