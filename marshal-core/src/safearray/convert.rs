@@ -240,7 +240,7 @@ impl SafeArray {
 /// (`row`, last dimension fastest).
 pub(crate) fn for_each_transposed(counts: &[usize], mut visit: impl FnMut(usize, usize)) {
     let total: usize = counts.iter().product();
-    if total == 0 {
+    if total == 0 || counts.is_empty() {
         return;
     }
     let n = counts.len();
