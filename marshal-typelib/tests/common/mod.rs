@@ -434,6 +434,9 @@ pub fn oracle_dump(path: &Path) -> Option<Vec<Json>> {
             *built = true;
         }
     }
+    // One wine64 at a time per test process: the first run creates the prefix, and two doing so at once race.
+    static WINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = WINE.lock().unwrap_or_else(|e| e.into_inner());
     let out = std::process::Command::new("/usr/lib/wine/wine64")
         .arg(&exe)
         .arg(format!("--label={}", path.file_name().unwrap().to_string_lossy()))
