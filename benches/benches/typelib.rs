@@ -108,7 +108,7 @@ mod invoke {
     struct Object;
     #[allow(clippy::not_unsafe_ptr_arg_deref)]
     impl ITwiceImpl for Object {
-        fn twice(&self, x: i32, result: *mut i32) -> ComResult<()> {
+        unsafe fn twice(&self, x: i32, result: *mut i32) -> ComResult<()> {
             // SAFETY: the benchmark passes a writable i32.
             unsafe { result.write(2 * x) };
             Ok(())

@@ -124,9 +124,8 @@ fn bstr_of(s: &Option<String>) -> BSTR {
 }
 
 // The CCW calls these with the caller's pointers, which the IDispatch contract defines; each use says why it holds.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
 impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
-    fn get_type_info_count(&self, count: *mut u32) -> ComResult<()> {
+    unsafe fn get_type_info_count(&self, count: *mut u32) -> ComResult<()> {
         if count.is_null() {
             return Err(ComError::from_hresult(Hresult::E_INVALIDARG));
         }
@@ -136,7 +135,7 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         Ok(())
     }
 
-    fn get_type_info(&self, _index: u32, _lcid: u32, info: *mut *mut c_void) -> ComResult<()> {
+    unsafe fn get_type_info(&self, _index: u32, _lcid: u32, info: *mut *mut c_void) -> ComResult<()> {
         if !info.is_null() {
             // SAFETY: checked non-null; the caller passes a writable pointer.
             unsafe { info.write(core::ptr::null_mut()) };
@@ -144,7 +143,7 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         Err(ComError::from_hresult(Hresult::DISP_E_BADINDEX))
     }
 
-    fn get_ids_of_names(
+    unsafe fn get_ids_of_names(
         &self,
         _iid: *const Guid,
         names: *const *const u16,
@@ -173,7 +172,7 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         result
     }
 
-    fn invoke(
+    unsafe fn invoke(
         &self,
         id: i32,
         _iid: *const Guid,
