@@ -50,7 +50,7 @@ impl<'a> Bytes<'a> {
             .data
             .len()
             .checked_sub(offset)
-            .ok_or_else(|| TypeLibError::BadOffset { what, offset: (self.base + offset as u64) as i64 })?;
+            .ok_or(TypeLibError::BadOffset { what, offset: (self.base + offset as u64) as i64 })?;
         self.sub(offset, len, what)
     }
 

@@ -117,7 +117,7 @@ impl TypeLib {
                 }
             }
             TypeRef::External { lib, target } => {
-                let import = self.imports.get(*lib as usize).ok_or_else(|| TypeLibError::BadIndex {
+                let import = self.imports.get(*lib as usize).ok_or(TypeLibError::BadIndex {
                     what: "imported library",
                     index: *lib as i64,
                     limit: self.imports.len() as u64,

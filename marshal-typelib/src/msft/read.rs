@@ -38,7 +38,7 @@ pub(crate) fn read(data: &[u8]) -> Result<TypeLib> {
     let dir_offset = (type_count as usize)
         .checked_mul(4)
         .and_then(|n| n.checked_add(HEADER_SIZE + if helpdll { 4 } else { 0 }))
-        .ok_or_else(|| TypeLibError::BadValue { what: "type info count", value: type_count as i64 })?;
+        .ok_or(TypeLibError::BadValue { what: "type info count", value: type_count as i64 })?;
     let dir = file.sub(dir_offset, SEGMENTS * 16, "MSFT segment directory")?;
     let mut segs: [Option<Bytes<'_>>; SEGMENTS] = [None; SEGMENTS];
     for (i, s) in segs.iter_mut().enumerate() {
@@ -67,7 +67,7 @@ pub(crate) fn read(data: &[u8]) -> Result<TypeLib> {
 
     let syskind_raw = varflags & 0xF;
     let syskind = SysKind::from_raw(syskind_raw)
-        .ok_or_else(|| TypeLibError::BadValue { what: "library syskind", value: syskind_raw as i64 })?;
+        .ok_or(TypeLibError::BadValue { what: "library syskind", value: syskind_raw as i64 })?;
     let version = h(0x18)? as u32;
     let attr = LibAttr {
         guid: r.guid(h(0x08)?)?,
@@ -122,7 +122,7 @@ const SEGMENT_NAMES: [&str; SEGMENTS] = [
 
 impl<'a> Reader<'a> {
     fn seg(&self, i: usize) -> Result<Bytes<'a>> {
-        self.segs[i].ok_or_else(|| TypeLibError::BadOffset { what: SEGMENT_NAMES[i], offset: -1 })
+        self.segs[i].ok_or(TypeLibError::BadOffset { what: SEGMENT_NAMES[i], offset: -1 })
     }
 
     /// A name (identifier) by its offset in the name table; negative offsets mean none.
@@ -199,7 +199,7 @@ impl<'a> Reader<'a> {
             .import_offsets
             .iter()
             .position(|&o| o == file_off)
-            .ok_or_else(|| TypeLibError::BadOffset { what: "imported type's library", offset: file_off as i64 })?
+            .ok_or(TypeLibError::BadOffset { what: "imported type's library", offset: file_off as i64 })?
             as u32;
         let target = if flags & 0x1_0000 != 0 {
             ExternalTarget::Guid(self.guid(target)?)
@@ -320,7 +320,7 @@ impl<'a> Reader<'a> {
         let f = |o: usize| e.i32(o, "type info");
         let typekind = f(0x00)? as u32;
         let kind = TypeKind::from_raw(typekind & 0xF)
-            .ok_or_else(|| TypeLibError::BadValue { what: "TYPEKIND", value: (typekind & 0xF) as i64 })?;
+            .ok_or(TypeLibError::BadValue { what: "TYPEKIND", value: (typekind & 0xF) as i64 })?;
         let elements = f(0x18)? as u32;
         let version = f(0x38)? as u32;
         let datatype1 = f(0x54)?;
@@ -392,7 +392,7 @@ impl<'a> Reader<'a> {
         let arrays = base
             .checked_add(4)
             .and_then(|v| v.checked_add(info_len))
-            .ok_or_else(|| TypeLibError::BadOffset { what: "member block", offset: base as i64 })?;
+            .ok_or(TypeLibError::BadOffset { what: "member block", offset: base as i64 })?;
         // The three arrays must be present before a single member is read: this bounds both counts by the file size.
         let tables = self.file.sub(arrays, n * 12, "member tables")?;
         let memid = |i: usize| tables.i32(i * 4, "member id");
@@ -460,11 +460,11 @@ impl<'a> Reader<'a> {
             }
         };
         let kind_raw = bits & 7;
-        let kind = FuncKind::from_raw(kind_raw)
-            .ok_or_else(|| TypeLibError::BadValue { what: "FUNCKIND", value: kind_raw as i64 })?;
+        let kind =
+            FuncKind::from_raw(kind_raw).ok_or(TypeLibError::BadValue { what: "FUNCKIND", value: kind_raw as i64 })?;
         let inv_raw = (bits >> 3) & 0xF;
         let invkind = InvokeKind::from_raw(inv_raw)
-            .ok_or_else(|| TypeLibError::BadValue { what: "INVOKEKIND", value: inv_raw as i64 })?;
+            .ok_or(TypeLibError::BadValue { what: "INVOKEKIND", value: inv_raw as i64 })?;
         let has_custom = bits & fkccic::CUSTDATA != 0;
 
         let name = if name_off == -1 && invkind.is_property() {
@@ -541,8 +541,8 @@ impl<'a> Reader<'a> {
             }
         };
         let kind_raw = r.u16(0x0C, "variable record")? as u32;
-        let kind = VarKind::from_raw(kind_raw)
-            .ok_or_else(|| TypeLibError::BadValue { what: "VARKIND", value: kind_raw as i64 })?;
+        let kind =
+            VarKind::from_raw(kind_raw).ok_or(TypeLibError::BadValue { what: "VARKIND", value: kind_raw as i64 })?;
         let stored = r.i32(0x10, "variable record")?;
         let value =
             if kind == VarKind::Const { VarValue::Const(self.value(stored)?) } else { VarValue::Offset(stored as u32) };

@@ -60,7 +60,7 @@ pub(crate) fn read(data: &[u8]) -> Result<TypeLib> {
     // Walk the block chain: every block but the last is a type; the last is the library block.
     let mut blocks = Vec::new();
     let mut pos = first_block_at;
-    let mut order = first_block.checked_sub(1).ok_or_else(|| TypeLibError::BadIndex {
+    let mut order = first_block.checked_sub(1).ok_or(TypeLibError::BadIndex {
         what: "first SLTG block",
         index: 0,
         limit: entry_count as u64,
@@ -119,8 +119,8 @@ pub(crate) fn read(data: &[u8]) -> Result<TypeLib> {
     p += 34 + 0x40;
     // A neutral sub-language keeps the primary language; any other locale loads as 0.
     let lcid = if (lcid_raw >> 10) == 0 { lcid_raw & 0x3FF } else { 0 };
-    let syskind = SysKind::from_raw(syskind_raw)
-        .ok_or_else(|| TypeLibError::BadValue { what: "syskind", value: syskind_raw as i64 })?;
+    let syskind =
+        SysKind::from_raw(syskind_raw).ok_or(TypeLibError::BadValue { what: "syskind", value: syskind_raw as i64 })?;
 
     struct Other {
         index_name: Vec<u8>,
@@ -152,7 +152,7 @@ pub(crate) fn read(data: &[u8]) -> Result<TypeLib> {
     let name_ptr = l.u32(p + 2, "SLTG name table offset")? as usize;
     let mut name_table = lib_at
         .checked_add(name_ptr)
-        .ok_or_else(|| TypeLibError::BadOffset { what: "SLTG name table", offset: name_ptr as i64 })?;
+        .ok_or(TypeLibError::BadOffset { what: "SLTG name table", offset: name_ptr as i64 })?;
     if file.u16(name_table, "SLTG name table")? == 0x0200 {
         name_table += 0x20;
     }
@@ -241,7 +241,7 @@ impl<'a> Ctx<'a> {
         let flags = ((h.u8(0x1A, "SLTG type header")? as u16) >> 3) | ((h.u8(0x1B, "SLTG type header")? as u16) << 5);
         let stored_kind_raw = h.u8(0x1D, "SLTG type header")? as u32;
         let stored_kind = TypeKind::from_raw(stored_kind_raw)
-            .ok_or_else(|| TypeLibError::BadValue { what: "TYPEKIND", value: stored_kind_raw as i64 })?;
+            .ok_or(TypeLibError::BadValue { what: "TYPEKIND", value: stored_kind_raw as i64 })?;
         let kind = if flags & typeflags::DUAL != 0 { TypeKind::Dispatch } else { stored_kind };
 
         let refs = if href_table != 0xFFFF_FFFF { self.refs(&h, href_table as usize)? } else { Vec::new() };
@@ -333,7 +333,7 @@ impl<'a> Ctx<'a> {
         let count = number >> 3;
         let mut p = 0x4F_usize
             .checked_add(number)
-            .ok_or_else(|| TypeLibError::BadValue { what: "SLTG reference count", value: number as i64 })?;
+            .ok_or(TypeLibError::BadValue { what: "SLTG reference count", value: number as i64 })?;
         // Each reference takes at least 2 bytes: the count is bounded by the bytes left.
         if count > r.len() / 2 {
             return Err(TypeLibError::BadIndex {
@@ -348,7 +348,7 @@ impl<'a> Ctx<'a> {
             p += n;
             let text = text.unwrap_or_default();
             let (lib_off, type_num) = parse_ref(&text)
-                .ok_or_else(|| TypeLibError::BadValue { what: "SLTG reference string", value: out.len() as i64 })?;
+                .ok_or(TypeLibError::BadValue { what: "SLTG reference string", value: out.len() as i64 })?;
             let target = if lib_off == 0xFFFF {
                 if type_num >= self.type_count {
                     return Err(TypeLibError::BadIndex {
@@ -399,7 +399,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn typeref(&self, m: &Members<'_>, index: usize) -> Result<TypeRef> {
-        m.refs.get(index).cloned().ok_or_else(|| TypeLibError::BadIndex {
+        m.refs.get(index).cloned().ok_or(TypeLibError::BadIndex {
             what: "SLTG reference",
             index: index as i64,
             limit: m.refs.len() as u64,
@@ -518,8 +518,8 @@ impl<'a> Ctx<'a> {
                 other => return Err(TypeLibError::BadMagic { what: "SLTG function", found: other as u32 }),
             };
             let inv = (d.u8(at + 1, "SLTG function")? >> 4) as u32;
-            let invkind = InvokeKind::from_raw(inv)
-                .ok_or_else(|| TypeLibError::BadValue { what: "INVOKEKIND", value: inv as i64 })?;
+            let invkind =
+                InvokeKind::from_raw(inv).ok_or(TypeLibError::BadValue { what: "INVOKEKIND", value: inv as i64 })?;
             let name = self.name(d.u16(at + 4, "SLTG function")?)?;
             let memid = d.i32(at + 6, "SLTG function")?;
             let arg_off = d.u16(at + 14, "SLTG function")? as usize;
