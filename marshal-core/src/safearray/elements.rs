@@ -11,6 +11,7 @@ use core::mem::size_of;
 use super::raw::{FADF_BSTR, FADF_DISPATCH, FADF_RECORD, FADF_UNKNOWN, FADF_VARIANT, SAFEARRAY};
 use crate::hresult::Hresult;
 use crate::iunknown;
+use crate::variant::VARIANT;
 
 /// Size of a VARIANT on this target (24 on 64-bit, 16 on 32-bit).
 pub(crate) const VARIANT_SIZE: usize = if size_of::<usize>() == 8 { 24 } else { 16 };
@@ -172,11 +173,8 @@ pub(crate) unsafe fn interface_release(p: *mut c_void) {
 ///
 /// `b` is null or a BSTR from the project's allocator, owned by the caller.
 pub(crate) unsafe fn bstr_free(b: *mut u16) {
-    if !b.is_null() {
-        // The BSTR module has not landed yet: a non-null BSTR cannot be freed
-        // here, and puts of BSTRs are refused, so only arrays received from
-        // native code can reach this point. Leaking is the safe answer.
-    }
+    // SAFETY: forwarded contract.
+    unsafe { crate::bstr::sys_free_string(b) }
 }
 
 /// `SysAllocStringByteLen(b, SysStringByteLen(b))`: a copy with the same byte
@@ -185,8 +183,15 @@ pub(crate) unsafe fn bstr_free(b: *mut u16) {
 /// # Safety
 ///
 /// `b` is null or a valid BSTR.
-pub(crate) unsafe fn bstr_copy(_b: *const u16) -> Result<*mut u16, Hresult> {
-    Err(Hresult::E_NOTIMPL)
+pub(crate) unsafe fn bstr_copy(b: *const u16) -> Result<*mut u16, Hresult> {
+    // SAFETY: `b` is null or a valid BSTR, whose byte length covers its payload.
+    let copy =
+        unsafe { crate::bstr::sys_alloc_string_byte_len(b as *const u8, crate::bstr::sys_string_byte_len(b as _)) };
+    if copy.is_null() {
+        Err(Hresult::E_OUTOFMEMORY)
+    } else {
+        Ok(copy)
+    }
 }
 
 /// `VariantClear`.
@@ -195,14 +200,13 @@ pub(crate) unsafe fn bstr_copy(_b: *const u16) -> Result<*mut u16, Hresult> {
 ///
 /// `v` points to an initialised VARIANT owned by the caller.
 pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
-    // SAFETY: `v` is a readable VARIANT; vt is its first u16.
-    let vt = unsafe { (v as *const u16).read_unaligned() };
-    if is_plain_variant_type(vt) {
-        // SAFETY: `v` is writable.
-        unsafe { (v as *mut u16).write_unaligned(0) };
-        Hresult::S_OK
-    } else {
-        Hresult::E_NOTIMPL
+    // Elements of foreign arrays may be misaligned: work on a copy.
+    // SAFETY: `v` points to VARIANT_SIZE readable and writable bytes.
+    unsafe {
+        let mut local = (v as *const VARIANT).read_unaligned();
+        let hr = crate::variant::owned::clear_raw(&mut local);
+        (v as *mut VARIANT).write_unaligned(local);
+        hr
     }
 }
 
@@ -212,24 +216,15 @@ pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
 ///
 /// `dst` and `src` point to initialised VARIANTs; the caller owns `dst`.
 pub(crate) unsafe fn variant_copy(dst: *mut u8, src: *const u8) -> Hresult {
-    // SAFETY: `src` is a readable VARIANT.
-    let vt = unsafe { (src as *const u16).read_unaligned() };
-    if !is_plain_variant_type(vt) {
-        return Hresult::E_NOTIMPL;
+    // SAFETY: both point to VARIANT_SIZE bytes of initialised VARIANTs (caller contract);
+    // unaligned copies keep misaligned elements of foreign arrays sound.
+    unsafe {
+        let source = (src as *const VARIANT).read_unaligned();
+        let mut target = (dst as *const VARIANT).read_unaligned();
+        let hr = crate::variant::owned::copy_into(&mut target, &source);
+        (dst as *mut VARIANT).write_unaligned(target);
+        hr
     }
-    // SAFETY: `dst` is an initialised VARIANT owned by the caller.
-    let hr = unsafe { variant_clear(dst) };
-    if hr.is_err() {
-        return hr;
-    }
-    // SAFETY: both point to VARIANT_SIZE bytes.
-    unsafe { core::ptr::copy(src, dst, VARIANT_SIZE) };
-    Hresult::S_OK
-}
-
-/// VARTYPEs whose VARIANT owns nothing (no pointer payload).
-fn is_plain_variant_type(vt: u16) -> bool {
-    matches!(vt, 0..=7 | 10 | 11 | 14 | 16..=23 | 25)
 }
 
 #[cfg(test)]

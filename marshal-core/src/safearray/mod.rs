@@ -37,6 +37,7 @@ pub mod marshal;
 mod owned;
 pub mod raw;
 mod validate;
+pub mod vector;
 
 #[cfg(test)]
 mod tests;

@@ -17,8 +17,10 @@
 //!
 //! BSTRs come from [`crate::bstr::Bstr`] (one allocator for the process).
 //!
-//! SAFEARRAY payloads (VT_ARRAY) are the safearray module's; until it is part of the build a
-//! VARIANT holding a non-null SAFEARRAY is refused with `DISP_E_BADVARTYPE`.
+//! SAFEARRAY payloads (VT_ARRAY) go through the safearray module: validated with
+//! [`crate::safearray::validate`], destroyed by `VariantClear`, deep-copied by `VariantCopy`,
+//! and coerced as `VARIANT_CoerceArray` does (same type: a copy; `VT_ARRAY|VT_UI1` ↔ BSTR
+//! byte for byte).
 
 mod bstr_shim;
 pub mod change_type;
@@ -40,6 +42,6 @@ pub use change_type::{
 pub use currency::Currency;
 pub use date::{Date, SystemTime};
 pub use decimal::Decimal;
-pub use owned::{validate, validate_vartype, Variant, VariantError, VariantRef};
+pub use owned::{clear_raw, copy_into, validate, validate_vartype, Variant, VariantError, VariantRef};
 pub use raw::VARIANT;
 pub use value::{VariantValue, WrongType};

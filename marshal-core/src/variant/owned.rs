@@ -20,17 +20,20 @@ pub enum VariantError {
     BadDecimal,
     /// VT_RECORD with a record but no IRecordInfo: `E_INVALIDARG`.
     RecordWithoutInfo,
-    /// SAFEARRAY payloads are handled by the safearray module, not available in this build.
-    ArrayUnsupported(VarType),
+    /// A VT_ARRAY payload whose SAFEARRAY descriptor fails [`crate::safearray::validate`]:
+    /// `E_INVALIDARG`.
+    BadArray(VarType),
 }
 
 impl VariantError {
     /// The HRESULT oleaut32 answers for this condition.
     pub fn hresult(self) -> Hresult {
         match self {
-            VariantError::BadVarType(_) | VariantError::ArrayUnsupported(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadVarType(_) => Hresult::DISP_E_BADVARTYPE,
             VariantError::NullByRef(_) => Hresult::DISP_E_TYPEMISMATCH,
-            VariantError::BadDecimal | VariantError::RecordWithoutInfo => Hresult::E_INVALIDARG,
+            VariantError::BadDecimal | VariantError::RecordWithoutInfo | VariantError::BadArray(_) => {
+                Hresult::E_INVALIDARG
+            }
         }
     }
 }
@@ -42,7 +45,7 @@ impl core::fmt::Display for VariantError {
             VariantError::NullByRef(vt) => write!(f, "{vt:?} with a null pointer"),
             VariantError::BadDecimal => f.write_str("DECIMAL with scale > 28 or an invalid sign byte"),
             VariantError::RecordWithoutInfo => f.write_str("VT_RECORD without IRecordInfo"),
-            VariantError::ArrayUnsupported(vt) => write!(f, "{vt:?}: SAFEARRAY payloads are not supported yet"),
+            VariantError::BadArray(vt) => write!(f, "{vt:?} with an invalid SAFEARRAY descriptor"),
         }
     }
 }
@@ -85,10 +88,16 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
     }
     if vt.is_array() || vt == VarType::SAFEARRAY {
         // SAFETY: as above.
-        if unsafe { v.data.ptr }.is_null() {
+        let psa = unsafe { v.data.ptr } as *mut crate::safearray::SAFEARRAY;
+        if psa.is_null() {
             return Ok(()); // a NULL SAFEARRAY owns nothing
         }
-        return Err(VariantError::ArrayUnsupported(vt));
+        // The descriptor is as untrusted as the VARIANT: check it before anything reads it.
+        // SAFETY: a non-null descriptor pointer of a VARIANT the caller vouches for.
+        return match unsafe { crate::safearray::validate(psa) } {
+            Ok(_) => Ok(()),
+            Err(_) => Err(VariantError::BadArray(vt)),
+        };
     }
     if vt == VarType::DECIMAL && v.decimal().validate().is_err() {
         return Err(VariantError::BadDecimal);
@@ -127,17 +136,66 @@ impl Default for Variant {
 impl Drop for Variant {
     fn drop(&mut self) {
         // SAFETY: the invariant of Variant is that its payload is owned and valid.
-        unsafe { clear_in_place(&mut self.0) };
+        // A locked SAFEARRAY payload cannot be destroyed; oleaut32 leaves it too.
+        let _ = unsafe { clear_in_place(&mut self.0) };
     }
+}
+
+/// `VariantClear` on a raw VARIANT: an invalid VARTYPE is `DISP_E_BADVARTYPE` (the VARIANT
+/// is left as it is); otherwise the payload is freed (BSTR), released (interfaces), cleared
+/// (records) or destroyed (SAFEARRAY) and the VARIANT becomes VT_EMPTY. A SAFEARRAY that
+/// cannot be destroyed (locked) gives `SafeArrayDestroy`'s HRESULT, the VARIANT still
+/// becoming VT_EMPTY, as oleaut32 does.
+///
+/// # Safety
+/// A valid VARTYPE's payload must be valid and owned by the caller.
+pub unsafe fn clear_raw(v: &mut VARIANT) -> Hresult {
+    if let Err(hr) = validate_vartype(v.vt) {
+        return hr;
+    }
+    // SAFETY: forwarded contract.
+    unsafe { clear_in_place(v) }
+}
+
+/// `VariantCopy(dst, src)` on raw VARIANTs: `src` is validated and deep-copied, then `dst`
+/// is cleared ([`clear_raw`]) and receives the copy. On failure `dst` is unchanged, except
+/// when clearing it failed after freeing part of it (a locked SAFEARRAY), as in oleaut32.
+/// The two must not be the same VARIANT (oleaut32 then does nothing: check before calling).
+///
+/// # Safety
+/// `src` as for [`copy_raw`]; `dst` as for [`clear_raw`].
+pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
+    // SAFETY: forwarded contract.
+    let mut copy = match unsafe { copy_raw(src) } {
+        Ok(copy) => copy,
+        Err(hr) => return hr,
+    };
+    // SAFETY: forwarded contract.
+    let hr = unsafe { clear_raw(dst) };
+    if hr.is_err() {
+        // SAFETY: the copy is valid and owned here.
+        let _ = unsafe { clear_in_place(&mut copy) };
+        return hr;
+    }
+    *dst = copy;
+    Hresult::S_OK
 }
 
 /// `VariantClear` on a VARIANT whose payload this code owns.
 ///
 /// # Safety
-/// `v` must be valid (see [`validate`]) and own its BSTR / interface / record.
-pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
+/// `v` must have a valid VARTYPE and own its BSTR / interface / record / SAFEARRAY.
+pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) -> Hresult {
     let vt = v.vt;
-    if !vt.is_byref() {
+    let mut hr = Hresult::S_OK;
+    if !vt.is_byref() && (vt.is_array() || vt == VarType::SAFEARRAY) {
+        // SAFETY: reading the pointer member; the array is owned (caller contract).
+        let psa = unsafe { v.data.ptr } as *mut crate::safearray::SAFEARRAY;
+        if !psa.is_null() {
+            // SAFETY: as above.
+            hr = unsafe { crate::safearray::raw::safe_array_destroy(psa) };
+        }
+    } else if !vt.is_byref() {
         match vt {
             VarType::BSTR => {
                 // SAFETY: the BSTR is owned (caller contract).
@@ -162,13 +220,11 @@ pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
                     }
                 }
             }
-            _ => {
-                // Arrays: the safearray module's SafeArrayDestroy goes here once it lands;
-                // `validate` refuses non-null arrays until then, so nothing is owned.
-            }
+            _ => {}
         }
     }
     *v = VARIANT::EMPTY;
+    hr
 }
 
 impl Variant {
@@ -322,17 +378,18 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
     if src.vt.is_byref() {
         return Ok(dst);
     }
+    if src.vt.is_array() {
+        // SAFETY: a validated descriptor (or null, which copies as null).
+        unsafe { copy_array(src.data.ptr, &mut dst)? };
+        return Ok(dst);
+    }
     match src.vt {
         VarType::BSTR => {
             // SAFETY: a valid BSTR (caller contract).
             let p = unsafe { src.data.ptr } as *const u16;
             if !p.is_null() {
                 // SAFETY: as above.
-                let q = bstr_shim::alloc_units(unsafe { bstr_shim::units(p) });
-                if q.is_null() {
-                    return Err(Hresult::E_OUTOFMEMORY);
-                }
-                dst.data.ptr = q as *mut c_void;
+                dst.data.ptr = unsafe { bstr_shim::copy(p)? } as *mut c_void;
             }
         }
         VarType::UNKNOWN | VarType::DISPATCH => {
@@ -350,6 +407,18 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         _ => {}
     }
     Ok(dst)
+}
+
+/// `SafeArrayCopy` of a VARIANT's array into `dst`'s payload.
+///
+/// # Safety
+/// `psa` is null or a valid descriptor with initialised elements.
+unsafe fn copy_array(psa: *mut c_void, dst: &mut VARIANT) -> Result<(), Hresult> {
+    let mut out = core::ptr::null_mut();
+    // SAFETY: forwarded contract; `out` is writable.
+    unsafe { crate::safearray::raw::safe_array_copy(psa as *mut crate::safearray::SAFEARRAY, &mut out) }.ok()?;
+    dst.data.ptr = out as *mut c_void;
+    Ok(())
 }
 
 /// Copies a record with its IRecordInfo (`GetSize`, allocate zeroed, `RecordCopy`).
@@ -389,13 +458,19 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
     let base = src.vt.base();
     let ok = src.vt.0 == VarType::RECORD.0 | VarType::BYREF_FLAG
         || (base.0 > VarType::NULL.0 && base.0 != 15 && base.0 < VarType::VOID.0 && src.vt.0 & 0x9000 == 0);
-    if !ok || src.vt.is_array() {
-        return Err(if src.vt.is_array() { Hresult::DISP_E_BADVARTYPE } else { Hresult::E_INVALIDARG });
+    if !ok && !src.vt.is_array() {
+        return Err(Hresult::E_INVALIDARG);
     }
     // SAFETY: reading the pointer member.
     let p = unsafe { src.data.ptr };
     if p.is_null() {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
+    }
+    if src.vt.is_array() {
+        let mut dst = VARIANT::with_vt(VarType(src.vt.0 & !VarType::BYREF_FLAG));
+        // SAFETY: `p` points at a SAFEARRAY* (caller contract), null or valid.
+        unsafe { copy_array(*(p as *const *mut c_void), &mut dst)? };
+        return Ok(dst);
     }
     let mut dst = VARIANT::with_vt(base);
     // SAFETY: `p` points at a live value of type `base` (caller contract).
@@ -405,11 +480,7 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
                 let b = *(p as *const *const u16);
                 dst.data.ptr = core::ptr::null_mut();
                 if !b.is_null() {
-                    let q = bstr_shim::alloc_units(bstr_shim::units(b));
-                    if q.is_null() {
-                        return Err(Hresult::E_OUTOFMEMORY);
-                    }
-                    dst.data.ptr = q as *mut c_void;
+                    dst.data.ptr = bstr_shim::copy(b)? as *mut c_void;
                 }
             }
             VarType::UNKNOWN | VarType::DISPATCH => {
