@@ -87,7 +87,7 @@ pub fn header_prototypes() -> Vec<(String, String)> {
         .filter_map(|l| l.strip_prefix("MARSHAL_OLEAUT_API "))
         .map(|decl| {
             let before = decl.split('(').next().unwrap_or("");
-            let name = before.rsplit(|c: char| c == ' ' || c == '*').next().unwrap_or("").to_string();
+            let name = before.rsplit([' ', '*']).next().unwrap_or("").to_string();
             (name, decl.to_string())
         })
         .collect()
