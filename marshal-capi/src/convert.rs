@@ -514,7 +514,9 @@ export! {
         // SAFETY: forwarded contract.
         unsafe {
             from_str(str_in, lcid, out, |s, l| match parse::number_from_str(s, l, NumTarget::Decimal)? {
-                Number::Decimal(v) => Ok(v),
+                // oleaut32 parses into a VARIANT and copies its DECIMAL out: `wReserved` is
+                // VT_DECIMAL (recorded in wine_oleaut.jsonl's VarDecFromStr lines).
+                Number::Decimal(v) => Ok(DECIMAL { reserved: marshal_core::VarType::DECIMAL.0, ..v }),
                 _ => Err(Hresult::DISP_E_TYPEMISMATCH),
             })
         }

@@ -20,16 +20,17 @@ fn deps_dir() -> PathBuf {
 }
 
 /// A library artifact of this crate (`libmarshal_capi.so` / `.a`): cargo builds every
-/// crate type of the library before its tests, in `deps/` and uplifted beside it.
+/// crate type of the library before its tests into `deps/` (and uplifts it beside `deps/`
+/// only for `cargo build`): the newer of the two is the one this test run belongs to.
 pub fn artifact(file: &str) -> PathBuf {
     let deps = deps_dir();
-    for dir in [deps.parent().unwrap_or(&deps), deps.as_path()] {
-        let p = dir.join(file);
-        if p.exists() {
-            return p;
-        }
-    }
-    panic!("{file} not found near {} (cargo builds it with the library)", deps.display())
+    let candidates = [deps.join(file), deps.parent().unwrap_or(&deps).join(file)];
+    candidates
+        .into_iter()
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("{file} not found near {} (cargo builds it with the library)", deps.display()))
 }
 
 /// The shared library.
