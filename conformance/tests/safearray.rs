@@ -35,8 +35,9 @@ fn wine_safearray_lines_agree() {
     eprintln!("wine safearray: {passed} passed, unsupported: {unsupported:#?}");
     assert!(failed.is_empty(), "{failed:#?}");
     // 22 lines; only those with BSTR elements wait for the BSTR module.
-    assert!(passed >= 20, "{passed} passed");
-    assert!(unsupported.iter().all(|u| u.contains("BSTR")), "{unsupported:#?}");
+    // Every line, BSTR elements included (the BSTR and VARIANT hooks are wired).
+    assert_eq!(passed, 22, "{passed} passed");
+    assert!(unsupported.is_empty(), "{unsupported:#?}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //! `section: "safearray"` of `mono_safearray.jsonl`.
 //!
 //! Wine lines are rebuilt from their `ops` (the oleaut32 calls, replayed on the
-//! engine's [`marshal_core::safearray::raw`] functions on a fresh state) and
+//! engine's [`marshal_core::safearray::raw`] functions, or the C ABI's, see [`crate::abi`],
+//! on a fresh state) and
 //! answered by evaluating their `probe` (a descriptor dump, the last call's
 //! HRESULT, a GetElement, …) in the recording's encoding. The `case` text is
 //! never read.
@@ -21,8 +22,9 @@ use std::ptr;
 
 use serde_json::{json, Map, Value};
 
+use crate::abi::bstr;
+use crate::abi::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
 use marshal_core::safearray::marshal::{InOutArray, SafeArrayMarshaler};
-use marshal_core::safearray::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
 use marshal_core::safearray::{Bound, SafeArray};
 use marshal_core::types::{CharSet, StructBuilder, TypeDesc};
 use marshal_core::{Hresult, Layout, VarType};
@@ -159,6 +161,17 @@ mod wine {
         Bytes(Vec<u8>),
         /// A VARIANT (24 bytes on 64-bit).
         Variant(Vec<u8>),
+        /// A temporary BSTR with these units (null for `None`), passed as `pv` itself.
+        Bstr(Option<Vec<u16>>),
+        /// A VT_BSTR VARIANT holding a temporary BSTR with these units.
+        BstrVariant(Vec<u16>),
+    }
+
+    fn units_of(v: &Value) -> Result<Vec<u16>, Stop> {
+        match v.as_str().and_then(crate::families::oleaut::u16_from_hex) {
+            Some(u) => Ok(u),
+            None => unsupported(format!("safearray: BSTR units {v}")),
+        }
     }
 
     fn scalar_bytes(v: &Map<String, Value>) -> Result<Vec<u8>, Stop> {
@@ -194,13 +207,13 @@ mod wine {
 
     fn pv_value(v: &Value) -> Result<Pv, Stop> {
         let Some(obj) = v.as_object() else { return unsupported(format!("safearray: pv {v}")) };
-        if obj.contains_key("bstr") {
-            return unsupported("safearray: BSTR elements need the BSTR module");
+        if let Some(b) = obj.get("bstr") {
+            return Ok(Pv::Bstr(if b.is_null() { None } else { Some(units_of(b)?) }));
         }
         if let Some(var) = obj.get("variant").and_then(Value::as_object) {
             let vt = var.get("vt").and_then(Value::as_u64).unwrap_or(0) as u16;
-            if var.contains_key("bstr") {
-                return unsupported("safearray: BSTR VARIANTs need the BSTR module");
+            if let Some(b) = var.get("bstr") {
+                return Ok(Pv::BstrVariant(units_of(b)?));
             }
             let mut rest = var.clone();
             rest.remove("vt");
@@ -265,6 +278,21 @@ mod wine {
                         let hr = match pv_value(args.get("pv").unwrap_or(&Value::Null))? {
                             Pv::Bytes(b) => raw::safe_array_put_element(p, idx.as_ptr(), b.as_ptr() as *const c_void),
                             Pv::Variant(v) => raw::safe_array_put_element(p, idx.as_ptr(), v.as_ptr() as *const c_void),
+                            Pv::Bstr(units) => {
+                                let b = units.map_or(ptr::null_mut(), |u| {
+                                    bstr::sys_alloc_string_len(u.as_ptr(), u.len() as u32)
+                                });
+                                let hr = raw::safe_array_put_element(p, idx.as_ptr(), b as *const c_void);
+                                bstr::sys_free_string(b);
+                                hr
+                            }
+                            Pv::BstrVariant(u) => {
+                                let mut v = marshal_core::VARIANT::with_vt(VarType::BSTR);
+                                v.data.ptr = bstr::sys_alloc_string_len(u.as_ptr(), u.len() as u32) as *mut c_void;
+                                let hr = raw::safe_array_put_element(p, idx.as_ptr(), &v as *const _ as *const c_void);
+                                crate::abi::variant_clear(&mut v);
+                                hr
+                            }
                         };
                         if hr == Hresult::E_NOTIMPL {
                             return unsupported("safearray: element kind not supported by the engine yet");
@@ -516,11 +544,23 @@ mod wine {
                             }
                         }
                     }
-                    other => {
-                        return unsupported(format!(
-                            "safearray: GetElement as {other:?} needs the BSTR/VARIANT modules"
-                        ))
+                    Some("bstr") => {
+                        let mut b = usize::from_ne_bytes([fill; std::mem::size_of::<usize>()]) as bstr::BSTR;
+                        // SAFETY: a live descriptor; `b` has room for the BSTR pointer.
+                        let hr =
+                            unsafe { raw::safe_array_get_element(p, idx.as_ptr(), &mut b as *mut bstr::BSTR as _) };
+                        hr_fields(out, hr);
+                        if hr.is_ok() {
+                            // SAFETY: GetElement gave us a copy (or null), ours to free.
+                            unsafe {
+                                let units = (!b.is_null())
+                                    .then(|| std::slice::from_raw_parts(b, bstr::sys_string_len(b) as usize).to_vec());
+                                out.set("value", crate::families::oleaut::bstr_dump(units.as_deref()));
+                                bstr::sys_free_string(b);
+                            }
+                        }
                     }
+                    other => return unsupported(format!("safearray: GetElement as {other:?} not evaluated")),
                 }
             }
             "PtrOfIndex" => {
