@@ -13,6 +13,11 @@ use common::*;
 
 /// The `export! { … }` functions of the crate's source: (name, C type of the function).
 fn rust_exports() -> Vec<(String, String)> {
+    export_fns().into_iter().map(|(name, ty, _)| (name, ty)).collect()
+}
+
+/// The `export! { … }` functions: (name, C type, body tokens as text).
+fn export_fns() -> Vec<(String, String, String)> {
     let mut found = Vec::new();
     let src = crate_dir().join("src");
     let mut files: Vec<_> = std::fs::read_dir(&src).unwrap().map(|e| e.unwrap().path()).collect();
@@ -42,10 +47,17 @@ fn rust_exports() -> Vec<(String, String)> {
                 })
                 .collect();
             let args = if args.is_empty() { "void".to_string() } else { args.join(", ") };
-            found.push((f.sig.ident.to_string(), format!("{ret} (*)({args})")));
+            let body = f.block.stmts.iter().map(|st| format!("{}", quote_stmt(st))).collect::<String>();
+            found.push((f.sig.ident.to_string(), format!("{ret} (*)({args})"), body));
         }
     }
     found
+}
+
+/// A statement's tokens as text.
+fn quote_stmt(st: &syn::Stmt) -> String {
+    use quote::ToTokens;
+    st.to_token_stream().to_string()
 }
 
 /// The C spelling of a Rust type of an export signature: the Windows names are the same on
@@ -140,5 +152,25 @@ fn header_compiles_as_c_and_cpp() {
         run(&mut cmd);
     } else {
         eprintln!("g++ not installed: the C++ check of oleaut.h is skipped");
+    }
+}
+
+#[test]
+fn every_export_catches_unwinding() {
+    // The helpers that wrap a body in `guard` (convert.rs), and what each export may call.
+    let src = std::fs::read_to_string(crate_dir().join("src/convert.rs")).unwrap();
+    let helpers = ["bstr_from", "from_str", "to_out"];
+    for h in helpers {
+        let start = src.find(&format!("fn {h}")).unwrap_or_else(|| panic!("helper {h} not found"));
+        let end = src[start..].find("\n}\n").map(|e| start + e).unwrap();
+        assert!(src[start..end].contains("guard("), "{h} does not guard its body");
+    }
+    let exports = export_fns();
+    let names: Vec<&str> = exports.iter().map(|(n, _, _)| n.as_str()).collect();
+    for (name, _, body) in &exports {
+        let guarded = body.contains("guard (")
+            || helpers.iter().any(|h| body.contains(&format!("{h} (")))
+            || names.iter().any(|n| n != name && body.contains(&format!("{n} (")));
+        assert!(guarded, "{name}: its body neither calls guard nor a guarded function");
     }
 }
