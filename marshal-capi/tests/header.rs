@@ -47,7 +47,7 @@ fn export_fns() -> Vec<(String, String, String)> {
                 })
                 .collect();
             let args = if args.is_empty() { "void".to_string() } else { args.join(", ") };
-            let body = f.block.stmts.iter().map(|st| format!("{}", quote_stmt(st))).collect::<String>();
+            let body = f.block.stmts.iter().map(quote_stmt).collect::<String>();
             found.push((f.sig.ident.to_string(), format!("{ret} (*)({args})"), body));
         }
     }
