@@ -165,3 +165,33 @@ fn version_script_lists_the_header_and_versions_every_export() {
     let out = run(&mut program(&exe));
     assert!(out.contains("failures: 0"), "{out}");
 }
+
+#[test]
+fn the_readme_example_builds_runs_and_frees_everything() {
+    let readme = std::fs::read_to_string(crate_dir().join("../README.md")).unwrap();
+    let section = &readme[readme.find("## C ABI (marshal-capi)").expect("README section")..];
+    let start = section.find("```c\n").expect("a C example") + 5;
+    let example = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = generated();
+    let file = dir.join("readme_example.c");
+    std::fs::write(&file, example).unwrap();
+    let exe = dir.join("readme_example");
+    let lib = cdylib();
+    run(Command::new("gcc")
+        .args(["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(include_dir())
+        .args(prefix_define())
+        .arg(&file)
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.parent().unwrap().display()))
+        .arg("-o")
+        .arg(&exe));
+    let out = run(&mut program(&exe));
+    assert!(out.contains("hr=0x00000000 value=3.75"), "{out}");
+    if have("valgrind") {
+        run(Command::new("valgrind")
+            .env_remove("LD_LIBRARY_PATH")
+            .args(["--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99"])
+            .arg(&exe));
+    }
+}
