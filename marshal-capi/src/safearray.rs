@@ -1,10 +1,10 @@
 //! The `SafeArray*` family: [`marshal_core::safearray::raw`]'s functions (oleaut32's
 //! descriptors, hidden VARTYPE / IID / IRecordInfo, locking and HRESULTs), plus
-//! `BstrFromVector` / `VectorFromBstr` ([`marshal_core::safearray::vector`]).
+//! `BstrFromVector` / `VectorFromBstr` ([`marshal_core::safearray::variant_array`]).
 
 use core::ptr;
 
-use marshal_core::safearray::{raw, vector};
+use marshal_core::safearray::{raw, variant_array as vector};
 use marshal_core::Hresult;
 
 use crate::guard;

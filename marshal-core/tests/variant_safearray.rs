@@ -8,7 +8,7 @@ use core::ptr;
 
 use marshal_core::alloc::tracking::LeakCheck;
 use marshal_core::bstr::{self, Bstr, BSTR};
-use marshal_core::safearray::{raw, vector, SAFEARRAY, SAFEARRAYBOUND};
+use marshal_core::safearray::{raw, variant_array as vector, SAFEARRAY, SAFEARRAYBOUND};
 use marshal_core::variant::{
     change_type_ex, change_type_raw, clear_raw, copy_into, Variant, VariantError, VariantValue, VARIANT,
 };

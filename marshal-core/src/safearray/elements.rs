@@ -11,10 +11,9 @@ use core::mem::size_of;
 use super::raw::{FADF_BSTR, FADF_DISPATCH, FADF_RECORD, FADF_UNKNOWN, FADF_VARIANT, SAFEARRAY};
 use crate::hresult::Hresult;
 use crate::iunknown;
-use crate::variant::VARIANT;
 
 /// Size of a VARIANT on this target (24 on 64-bit, 16 on 32-bit).
-pub(crate) const VARIANT_SIZE: usize = if size_of::<usize>() == 8 { 24 } else { 16 };
+pub(crate) const VARIANT_SIZE: usize = size_of::<crate::variant::VARIANT>();
 
 /// How the elements of an array are owned, from its FADF flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +34,11 @@ impl ElemKind {
     /// The element kind the flags name, or `None` when they name more than one
     /// (a hostile or corrupt descriptor: oleaut32 would treat the same element as
     /// a BSTR in one call and a VARIANT in the next).
+    #[inline]
     pub(crate) fn from_features(features: u16) -> Option<ElemKind> {
+        if features & (FADF_BSTR | FADF_VARIANT | FADF_UNKNOWN | FADF_DISPATCH | FADF_RECORD) == 0 {
+            return Some(ElemKind::Plain);
+        }
         let kinds = [
             (features & FADF_BSTR != 0, ElemKind::Bstr),
             (features & FADF_VARIANT != 0, ElemKind::Variant),
@@ -74,6 +77,7 @@ impl ElemKind {
 /// # Safety
 ///
 /// `psa` points to a readable descriptor.
+#[inline]
 pub(crate) unsafe fn elem_kind_of(psa: *const SAFEARRAY) -> Result<ElemKind, Hresult> {
     // SAFETY: the caller guarantees a readable descriptor.
     let (features, cb) = unsafe { ((*psa).fFeatures, (*psa).cbElements as usize) };
@@ -171,22 +175,26 @@ pub(crate) unsafe fn interface_release(p: *mut c_void) {
 ///
 /// # Safety
 ///
-/// `b` is null or a BSTR from the project's allocator, owned by the caller.
+/// `b` is null or a BSTR of the process allocator, owned by the caller.
+#[inline]
 pub(crate) unsafe fn bstr_free(b: *mut u16) {
-    // SAFETY: forwarded contract.
+    // SAFETY: per the caller.
     unsafe { crate::bstr::sys_free_string(b) }
 }
 
 /// `SysAllocStringByteLen(b, SysStringByteLen(b))`: a copy with the same byte
-/// length (odd lengths kept); a null `b` gives an empty, non-null BSTR.
+/// length (odd lengths kept), as oleaut32's SafeArrayPutElement / Copy; a null
+/// `b` gives an empty, non-null BSTR.
 ///
 /// # Safety
 ///
 /// `b` is null or a valid BSTR.
 pub(crate) unsafe fn bstr_copy(b: *const u16) -> Result<*mut u16, Hresult> {
-    // SAFETY: `b` is null or a valid BSTR, whose byte length covers its payload.
-    let copy =
-        unsafe { crate::bstr::sys_alloc_string_byte_len(b as *const u8, crate::bstr::sys_string_byte_len(b as _)) };
+    // SAFETY: per the caller: the prefix and `len` payload bytes are readable.
+    let copy = unsafe {
+        let len = crate::bstr::sys_string_byte_len(b as *mut u16);
+        crate::bstr::sys_alloc_string_byte_len(b as *const u8, len)
+    };
     if copy.is_null() {
         Err(Hresult::E_OUTOFMEMORY)
     } else {
@@ -194,37 +202,52 @@ pub(crate) unsafe fn bstr_copy(b: *const u16) -> Result<*mut u16, Hresult> {
     }
 }
 
-/// `VariantClear`.
+/// `VariantClear` of an element: refused (`DISP_E_BADVARTYPE`, the element left
+/// alone) when its VARTYPE is not valid, as oleaut32 does.
 ///
 /// # Safety
 ///
-/// `v` points to an initialised VARIANT owned by the caller.
+/// `v` points to `VARIANT_SIZE` bytes holding an initialised VARIANT owned by the
+/// caller (possibly unaligned).
 pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
-    // Elements of foreign arrays may be misaligned: work on a copy.
-    // SAFETY: `v` points to VARIANT_SIZE readable and writable bytes.
-    unsafe {
-        let mut local = (v as *const VARIANT).read_unaligned();
-        let hr = crate::variant::owned::clear_raw(&mut local);
-        (v as *mut VARIANT).write_unaligned(local);
-        hr
+    use crate::variant::VARIANT;
+    // SAFETY: per the caller.
+    let mut local = unsafe { (v as *const VARIANT).read_unaligned() };
+    if let Err(e) = crate::variant::validate(&local) {
+        return e.hresult();
     }
+    // SAFETY: validated; the payload is owned by the caller.
+    unsafe {
+        crate::variant::owned::clear_in_place(&mut local);
+        (v as *mut VARIANT).write_unaligned(local);
+    }
+    Hresult::S_OK
 }
 
-/// `VariantCopy(dst, src)`: clears `dst`, then makes it a deep copy of `src`.
+/// `VariantCopy(dst, src)`: `dst` (cleared) becomes a deep copy of `src`. The
+/// copy is made first, so on failure `dst` is unchanged.
 ///
 /// # Safety
 ///
-/// `dst` and `src` point to initialised VARIANTs; the caller owns `dst`.
+/// `dst` and `src` point to initialised VARIANTs (possibly unaligned); the caller
+/// owns `dst`; `src`'s pointers are live.
 pub(crate) unsafe fn variant_copy(dst: *mut u8, src: *const u8) -> Hresult {
-    // SAFETY: both point to VARIANT_SIZE bytes of initialised VARIANTs (caller contract);
-    // unaligned copies keep misaligned elements of foreign arrays sound.
-    unsafe {
-        let source = (src as *const VARIANT).read_unaligned();
-        let mut target = (dst as *const VARIANT).read_unaligned();
-        let hr = crate::variant::owned::copy_into(&mut target, &source);
-        (dst as *mut VARIANT).write_unaligned(target);
-        hr
+    use crate::variant::VARIANT;
+    // SAFETY: per the caller.
+    let copy = match unsafe { crate::variant::owned::copy_raw(&(src as *const VARIANT).read_unaligned()) } {
+        Ok(c) => c,
+        Err(hr) => return hr,
+    };
+    // SAFETY: `dst` is an initialised VARIANT owned by the caller.
+    let hr = unsafe { variant_clear(dst) };
+    if hr.is_err() {
+        // The copy is owned here: release it rather than leak it.
+        drop(crate::variant::Variant::wrap(copy));
+        return hr;
     }
+    // SAFETY: `dst` is writable for a VARIANT.
+    unsafe { (dst as *mut VARIANT).write_unaligned(copy) };
+    Hresult::S_OK
 }
 
 #[cfg(test)]

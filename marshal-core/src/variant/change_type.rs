@@ -82,39 +82,12 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         unsafe { &*(src as *const VARIANT as *const Variant) }
     };
     if deref.vt().is_array() || vt.is_array() {
-        // SAFETY: `deref` is valid and owns (or validly borrows) its payload.
-        return unsafe { coerce_array(deref.as_raw(), vt) };
+        // SAFETY: the payload pointers are valid (caller contract / owned copy).
+        return unsafe { crate::safearray::variant_array::change_array_type(deref.as_raw(), vt) };
     }
     let mut out = coerce(deref, lcid, flags, vt)?;
     out.vt = vt;
     Ok(out)
-}
-
-/// `VARIANT_CoerceArray`: `VT_ARRAY|VT_UI1` ↔ `VT_BSTR` byte for byte, an array to its own
-/// type by `SafeArrayCopy`; any other pair involving an array is `DISP_E_TYPEMISMATCH`.
-///
-/// # Safety
-/// `src` is valid (its SAFEARRAY or BSTR live).
-unsafe fn coerce_array(src: &VARIANT, vt: VarType) -> Result<VARIANT, Hresult> {
-    use crate::safearray::{raw, vector, SAFEARRAY};
-    let from = src.vt;
-    // SAFETY: reading the pointer member of a valid VARIANT.
-    let p = unsafe { src.data.ptr };
-    let mut out = VARIANT::with_vt(vt);
-    // SAFETY: `p` is the live SAFEARRAY / BSTR of `src` (caller contract); the out
-    // pointers are fields of `out`.
-    let hr = unsafe {
-        if vt == VarType::BSTR && from == VarType::UI1.array() {
-            vector::bstr_from_vector(p as *mut SAFEARRAY, core::ptr::addr_of_mut!(out.data.ptr).cast())
-        } else if from == VarType::BSTR && vt == VarType::UI1.array() {
-            vector::vector_from_bstr(p as *mut u16, core::ptr::addr_of_mut!(out.data.ptr).cast())
-        } else if from == vt {
-            raw::safe_array_copy(p as *mut SAFEARRAY, core::ptr::addr_of_mut!(out.data.ptr).cast())
-        } else {
-            Hresult::DISP_E_TYPEMISMATCH
-        }
-    };
-    hr.ok().map(|()| out)
 }
 
 impl Variant {

@@ -17,10 +17,9 @@
 //!
 //! BSTRs come from [`crate::bstr::Bstr`] (one allocator for the process).
 //!
-//! SAFEARRAY payloads (VT_ARRAY) go through the safearray module: validated with
-//! [`crate::safearray::validate`], destroyed by `VariantClear`, deep-copied by `VariantCopy`,
-//! and coerced as `VARIANT_CoerceArray` does (same type: a copy; `VT_ARRAY|VT_UI1` ↔ BSTR
-//! byte for byte).
+//! SAFEARRAY payloads (VT_ARRAY) are the [`crate::safearray`] module's: clearing destroys the
+//! array, copying copies it (`SafeArrayCopy`), a native one is validated when taken over, and
+//! `VT_ARRAY|VT_UI1` ↔ `VT_BSTR` coerce as oleaut32 (`BstrFromVector` / `VectorFromBstr`).
 
 mod bstr_shim;
 pub mod change_type;

@@ -20,8 +20,8 @@ pub enum VariantError {
     BadDecimal,
     /// VT_RECORD with a record but no IRecordInfo: `E_INVALIDARG`.
     RecordWithoutInfo,
-    /// A VT_ARRAY payload whose SAFEARRAY descriptor fails [`crate::safearray::validate`]:
-    /// `E_INVALIDARG`.
+    /// VT_ARRAY whose SAFEARRAY descriptor is invalid or holds another element type
+    /// (checked by [`crate::safearray::validate`]): `E_INVALIDARG`.
     BadArray(VarType),
 }
 
@@ -30,10 +30,9 @@ impl VariantError {
     pub fn hresult(self) -> Hresult {
         match self {
             VariantError::BadVarType(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadArray(_) => Hresult::E_INVALIDARG,
             VariantError::NullByRef(_) => Hresult::DISP_E_TYPEMISMATCH,
-            VariantError::BadDecimal | VariantError::RecordWithoutInfo | VariantError::BadArray(_) => {
-                Hresult::E_INVALIDARG
-            }
+            VariantError::BadDecimal | VariantError::RecordWithoutInfo => Hresult::E_INVALIDARG,
         }
     }
 }
@@ -45,7 +44,7 @@ impl core::fmt::Display for VariantError {
             VariantError::NullByRef(vt) => write!(f, "{vt:?} with a null pointer"),
             VariantError::BadDecimal => f.write_str("DECIMAL with scale > 28 or an invalid sign byte"),
             VariantError::RecordWithoutInfo => f.write_str("VT_RECORD without IRecordInfo"),
-            VariantError::BadArray(vt) => write!(f, "{vt:?} with an invalid SAFEARRAY descriptor"),
+            VariantError::BadArray(vt) => write!(f, "{vt:?} with an invalid or mismatched SAFEARRAY"),
         }
     }
 }
@@ -86,18 +85,10 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         }
         return Ok(());
     }
-    if vt.is_array() || vt == VarType::SAFEARRAY {
-        // SAFETY: as above.
-        let psa = unsafe { v.data.ptr } as *mut crate::safearray::SAFEARRAY;
-        if psa.is_null() {
-            return Ok(()); // a NULL SAFEARRAY owns nothing
-        }
-        // The descriptor is as untrusted as the VARIANT: check it before anything reads it.
-        // SAFETY: a non-null descriptor pointer of a VARIANT the caller vouches for.
-        return match unsafe { crate::safearray::validate(psa) } {
-            Ok(_) => Ok(()),
-            Err(_) => Err(VariantError::BadArray(vt)),
-        };
+    if vt.is_array() {
+        // The SAFEARRAY behind the pointer is checked where it may be dereferenced
+        // (`Variant::from_raw`, `VariantRef::new`: `check_array`).
+        return Ok(());
     }
     if vt == VarType::DECIMAL && v.decimal().validate().is_err() {
         return Err(VariantError::BadDecimal);
@@ -108,6 +99,20 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         if r.rec_info.is_null() && !r.record.is_null() {
             return Err(VariantError::RecordWithoutInfo);
         }
+    }
+    Ok(())
+}
+
+/// Validates the SAFEARRAY of a by-value VT_ARRAY VARIANT (see
+/// [`crate::safearray::validate`]) and its element type.
+///
+/// # Safety
+/// The array pointer of a by-value VT_ARRAY VARIANT is null or readable as a descriptor.
+unsafe fn check_array(v: &VARIANT) -> Result<(), VariantError> {
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the descriptor is readable per the caller.
+        unsafe { crate::safearray::variant_array::check_variant_array(v.vt.base(), v.data.ptr) }
+            .map_err(|_| VariantError::BadArray(v.vt))?;
     }
     Ok(())
 }
@@ -136,8 +141,7 @@ impl Default for Variant {
 impl Drop for Variant {
     fn drop(&mut self) {
         // SAFETY: the invariant of Variant is that its payload is owned and valid.
-        // A locked SAFEARRAY payload cannot be destroyed; oleaut32 leaves it too.
-        let _ = unsafe { clear_in_place(&mut self.0) };
+        unsafe { clear_in_place(&mut self.0) };
     }
 }
 
@@ -153,8 +157,16 @@ pub unsafe fn clear_raw(v: &mut VARIANT) -> Hresult {
     if let Err(hr) = validate_vartype(v.vt) {
         return hr;
     }
-    // SAFETY: forwarded contract.
-    unsafe { clear_in_place(v) }
+    let mut hr = Hresult::S_OK;
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the array is owned (caller contract).
+        hr = unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
+        // Destroyed, or locked by someone else: either way no longer this VARIANT's.
+        v.data.ptr = core::ptr::null_mut();
+    }
+    // SAFETY: forwarded contract (the array, if any, is gone from the VARIANT).
+    unsafe { clear_in_place(v) };
+    hr
 }
 
 /// `VariantCopy(dst, src)` on raw VARIANTs: `src` is validated and deep-copied, then `dst`
@@ -166,15 +178,15 @@ pub unsafe fn clear_raw(v: &mut VARIANT) -> Hresult {
 /// `src` as for [`copy_raw`]; `dst` as for [`clear_raw`].
 pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
     // SAFETY: forwarded contract.
-    let mut copy = match unsafe { copy_raw(src) } {
+    let copy = match unsafe { copy_raw(src) } {
         Ok(copy) => copy,
         Err(hr) => return hr,
     };
     // SAFETY: forwarded contract.
     let hr = unsafe { clear_raw(dst) };
     if hr.is_err() {
-        // SAFETY: the copy is valid and owned here.
-        let _ = unsafe { clear_in_place(&mut copy) };
+        // The copy is owned here: release it rather than leak it.
+        drop(Variant::wrap(copy));
         return hr;
     }
     *dst = copy;
@@ -184,18 +196,10 @@ pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
 /// `VariantClear` on a VARIANT whose payload this code owns.
 ///
 /// # Safety
-/// `v` must have a valid VARTYPE and own its BSTR / interface / record / SAFEARRAY.
-pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) -> Hresult {
+/// `v` must be valid (see [`validate`]) and own its BSTR / interface / record.
+pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
     let vt = v.vt;
-    let mut hr = Hresult::S_OK;
-    if !vt.is_byref() && (vt.is_array() || vt == VarType::SAFEARRAY) {
-        // SAFETY: reading the pointer member; the array is owned (caller contract).
-        let psa = unsafe { v.data.ptr } as *mut crate::safearray::SAFEARRAY;
-        if !psa.is_null() {
-            // SAFETY: as above.
-            hr = unsafe { crate::safearray::raw::safe_array_destroy(psa) };
-        }
-    } else if !vt.is_byref() {
+    if !vt.is_byref() {
         match vt {
             VarType::BSTR => {
                 // SAFETY: the BSTR is owned (caller contract).
@@ -220,11 +224,14 @@ pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) -> Hresult {
                     }
                 }
             }
+            _ if vt.is_array() => {
+                // SAFETY: the SAFEARRAY is owned (caller contract); SafeArrayDestroy.
+                unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
+            }
             _ => {}
         }
     }
     *v = VARIANT::EMPTY;
-    hr
 }
 
 impl Variant {
@@ -246,6 +253,8 @@ impl Variant {
     /// BYREF pointers must stay valid while the Variant is read.
     pub unsafe fn from_raw(raw: VARIANT) -> Result<Variant, VariantError> {
         validate(&raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(&raw)? };
         Ok(Variant(raw))
     }
 
@@ -378,11 +387,6 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
     if src.vt.is_byref() {
         return Ok(dst);
     }
-    if src.vt.is_array() {
-        // SAFETY: a validated descriptor (or null, which copies as null).
-        unsafe { copy_array(src.data.ptr, &mut dst)? };
-        return Ok(dst);
-    }
     match src.vt {
         VarType::BSTR => {
             // SAFETY: a valid BSTR (caller contract).
@@ -404,21 +408,13 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
             // SAFETY: the record and IRecordInfo are live (caller contract).
             unsafe { copy_record(src.data.record, &mut dst)? };
         }
+        vt if vt.is_array() => {
+            // SAFETY: a valid SAFEARRAY (caller contract); SafeArrayCopy.
+            dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(src.data.ptr)? };
+        }
         _ => {}
     }
     Ok(dst)
-}
-
-/// `SafeArrayCopy` of a VARIANT's array into `dst`'s payload.
-///
-/// # Safety
-/// `psa` is null or a valid descriptor with initialised elements.
-unsafe fn copy_array(psa: *mut c_void, dst: &mut VARIANT) -> Result<(), Hresult> {
-    let mut out = core::ptr::null_mut();
-    // SAFETY: forwarded contract; `out` is writable.
-    unsafe { crate::safearray::raw::safe_array_copy(psa as *mut crate::safearray::SAFEARRAY, &mut out) }.ok()?;
-    dst.data.ptr = out as *mut c_void;
-    Ok(())
 }
 
 /// Copies a record with its IRecordInfo (`GetSize`, allocate zeroed, `RecordCopy`).
@@ -455,22 +451,27 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         // SAFETY: forwarded contract.
         return unsafe { copy_raw(src) };
     }
+    if src.vt.is_array() {
+        // SAFETY: reading the pointer member; a BYREF pointer is valid (caller contract).
+        let pp = unsafe { src.data.ptr } as *const *mut c_void;
+        if pp.is_null() {
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        }
+        let mut dst = VARIANT::with_vt(VarType(src.vt.0 & !VarType::BYREF_FLAG));
+        // SAFETY: `*pp` is null or a valid SAFEARRAY (caller contract); SafeArrayCopy.
+        dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(*pp)? };
+        return Ok(dst);
+    }
     let base = src.vt.base();
     let ok = src.vt.0 == VarType::RECORD.0 | VarType::BYREF_FLAG
         || (base.0 > VarType::NULL.0 && base.0 != 15 && base.0 < VarType::VOID.0 && src.vt.0 & 0x9000 == 0);
-    if !ok && !src.vt.is_array() {
+    if !ok {
         return Err(Hresult::E_INVALIDARG);
     }
     // SAFETY: reading the pointer member.
     let p = unsafe { src.data.ptr };
     if p.is_null() {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
-    }
-    if src.vt.is_array() {
-        let mut dst = VARIANT::with_vt(VarType(src.vt.0 & !VarType::BYREF_FLAG));
-        // SAFETY: `p` points at a SAFEARRAY* (caller contract), null or valid.
-        unsafe { copy_array(*(p as *const *mut c_void), &mut dst)? };
-        return Ok(dst);
     }
     let mut dst = VARIANT::with_vt(base);
     // SAFETY: `p` points at a live value of type `base` (caller contract).
@@ -531,6 +532,8 @@ impl<'a> VariantRef<'a> {
     /// Pointers inside `raw` (BSTR, interfaces, BYREF targets) must be valid for `'a`.
     pub unsafe fn new(raw: &'a VARIANT) -> Result<VariantRef<'a>, VariantError> {
         validate(raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(raw)? };
         Ok(VariantRef { raw })
     }
 
