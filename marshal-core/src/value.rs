@@ -21,8 +21,14 @@
 //! | any of them, `DbNull`, `Missing`, `Currency` | `object` | VARIANT |
 //!
 //! Cost: converting a `Value` to native bytes is one `match` per field and no
-//! heap allocation beyond the native strings and arrays the ABI demands; reading
-//! native bytes back builds the tree (one `Vec` per struct, array and string).
+//! heap allocation beyond the native strings, arrays and VARIANT payloads the ABI
+//! demands — about 30 instructions per number field and 6 numbers in ~180
+//! (callgrind: `benches/examples/profile_structs.rs`), against ~5 per field for a
+//! `#[derive(Marshal)]` type, which needs no tree. Build struct values with the
+//! plan's own field names ([`crate::plan::Plan::field_names`]): they are then
+//! matched by address, not by comparing strings. Reading native bytes back builds
+//! the tree (one `Vec` per struct, array and string, one `Arc` clone per field
+//! name), which costs about 3× the derived type's read.
 
 use std::sync::Arc;
 
