@@ -3,12 +3,14 @@
 
 use core::ffi::c_void;
 
+use super::bstr_shim;
 use super::format::{self, TextBuf};
 use super::locale::{self, Locale};
 use super::number::*;
 use super::owned::{copy_ind_raw, copy_raw, validate_vartype};
 use super::parse::{self, NumTarget, Number};
 use super::raw::VARIANT;
+use super::value::value_of;
 use super::{Currency, Date, Decimal, Variant, VariantValue};
 use crate::hresult::Hresult;
 use crate::vartype::VarType;
@@ -40,18 +42,90 @@ pub const LCID_INVARIANT: u32 = 0x007F;
 /// assert_eq!(String::try_from(&b).unwrap(), "True");
 /// assert_eq!(change_type(&Variant::from(300i32), VarType::UI1, 0).unwrap_err(), Hresult::DISP_E_OVERFLOW);
 /// ```
+#[inline]
 pub fn change_type(src: &Variant, vt: VarType, flags: u16) -> Result<Variant, Hresult> {
     change_type_ex(src, LCID_EN_US, flags, vt)
 }
 
 /// `VariantChangeTypeEx` under `lcid` (0x0409, 0x007F, 0x0407, 0x0411, or the defaults
 /// 0 / 0x0400 / 0x0800; others give `DISP_E_UNKNOWNLCID` when text is involved).
+#[inline]
 pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Result<Variant, Hresult> {
+    // Number → number or BSTR, the common conversions, go straight from the payload.
+    let raw = src.as_raw();
+    if let Some(n) = num_of(raw) {
+        if let Some(result) = from_number(raw, n, lcid, vt) {
+            return result.map(Variant);
+        }
+    }
     // SAFETY: a Variant is valid and its pointers live (its invariant).
-    unsafe { change_type_raw(src.as_raw(), lcid, flags, vt) }.map(|raw| {
-        // SAFETY: the result owns what it holds and is valid by construction.
-        unsafe { Variant::from_raw(raw) }.unwrap_or_default()
-    })
+    unsafe { change_type_raw(raw, lcid, flags, vt) }.map(Variant::wrap)
+}
+
+/// `VariantChangeType` from a number held by value (`n`, read from `src`: an integer, R4,
+/// R8 or DATE) to a number, BOOL or BSTR; `None` for identical types (a copy) and for the
+/// other targets. Flags play no part for these sources.
+#[inline]
+fn from_number(src: &VARIANT, n: Num, lcid: u32, vt: VarType) -> Option<Result<VARIANT, Hresult>> {
+    let (from, to) = (fold_int(src.vt), fold_int(vt));
+    if from == to {
+        return None;
+    }
+    let result = if to == VarType::BSTR { number_to_bstr(from, n, lcid) } else { num_to_num(to, from, n)? };
+    Some(result.map(|mut out| {
+        out.vt = vt;
+        out
+    }))
+}
+
+/// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]).
+fn number_to_bstr(from: VarType, n: Num, lcid: u32) -> Result<VARIANT, Hresult> {
+    let l = loc(lcid)?;
+    match (from, n) {
+        (_, Num::I(i)) => int_bstr(i < 0, i.unsigned_abs()),
+        (_, Num::U(u)) => int_bstr(false, u),
+        (VarType::R4, Num::F(x)) => bstr_of(format::r4_to_text(x as f32, l).as_slice()),
+        (VarType::R8, Num::F(x)) => bstr_of(format::r8_to_text(x, l).as_slice()),
+        (_, Num::F(x)) => {
+            // DATE
+            let mut text = TextBuf::default();
+            format::write_date(&mut text, Date(x), l, 0)?;
+            bstr_of(text.as_slice())
+        }
+    }
+}
+
+/// An integer's decimal text (no grouping, `-` for negatives, in every locale) written
+/// straight into a new BSTR.
+fn int_bstr(negative: bool, magnitude: u64) -> Result<VARIANT, Hresult> {
+    let digits = format::decimal_len(magnitude);
+    let sign = negative as usize;
+    // SAFETY: every unit is written: the sign (when negative) and the `digits` digits after it.
+    let p = unsafe {
+        bstr_shim::alloc_fill(sign + digits, |units| {
+            if negative {
+                units[0].write(b'-' as u16);
+            }
+            format::write_decimal(magnitude, digits, |i, u| {
+                units[sign + i].write(u);
+            });
+        })
+    };
+    if p.is_null() {
+        return Err(Hresult::E_OUTOFMEMORY);
+    }
+    let mut out = VARIANT::with_vt(VarType::BSTR);
+    out.data.ptr = p.cast();
+    Ok(out)
+}
+
+/// The by-value VARTYPEs whose VARIANTs are valid whatever their payload (no pointer to
+/// check, no DECIMAL scale, no record): EMPTY, NULL, I2, I4, R4, R8, CY, DATE, BSTR, ERROR,
+/// BOOL, I1, UI1, UI2, UI4, I8, UI8, INT, UINT.
+#[inline]
+fn is_plain(vt: VarType) -> bool {
+    const PLAIN: u32 = 0x1FF | 1 << VarType::ERROR.0 | 1 << VarType::BOOL.0 | 0xFF << VarType::I1.0;
+    vt.0 < 32 && PLAIN & (1 << vt.0) != 0
 }
 
 /// `VariantChangeTypeEx` on a raw VARIANT; the returned VARIANT owns its payload.
@@ -59,6 +133,20 @@ pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Resu
 /// # Safety
 /// Pointers in `src` (BSTR, interfaces, BYREF targets) must be valid.
 pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType) -> Result<VARIANT, Hresult> {
+    if is_plain(src.vt) && is_plain(vt) {
+        // Both tags are valid and the source needs no payload check: straight to the
+        // conversion (what the general path below does for these tags, minus its checks),
+        // number → number or BSTR first.
+        if let Some(n) = num_of(src) {
+            if let Some(result) = from_number(src, n, lcid, vt) {
+                return result;
+            }
+        }
+        // SAFETY: caller contract.
+        let mut out = unsafe { coerce(src, lcid, flags, vt) }?;
+        out.vt = vt;
+        return Ok(out);
+    }
     if vt == VarType::CLSID {
         return Err(Hresult::DISP_E_BADVARTYPE);
     }
@@ -71,20 +159,18 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
     // By-value sources are read in place (no copy of their BSTR); BYREF ones are
     // dereferenced into an owned copy first, as `VariantCopyInd` does.
     let owned_deref;
-    let deref: &Variant = if src.vt.is_byref() {
+    let deref: &VARIANT = if src.vt.is_byref() {
         // SAFETY: caller contract.
         owned_deref = Variant::wrap(unsafe { copy_ind_raw(src)? });
-        &owned_deref
+        owned_deref.as_raw()
     } else {
         super::owned::validate(src).map_err(Hresult::from)?;
-        // SAFETY: Variant is repr(transparent) over VARIANT; the reference is only read and
-        // never dropped as an owner (it borrows `src`).
-        unsafe { &*(src as *const VARIANT as *const Variant) }
+        src
     };
-    if deref.vt().is_array() || vt.is_array() {
+    if deref.vt.is_array() || vt.is_array() {
         // SAFEARRAY coercions (identical type → SafeArrayCopy, VT_ARRAY|VT_UI1 ↔ BSTR) belong
         // to the safearray module, which is not part of this build yet.
-        let from = deref.vt();
+        let from = deref.vt;
         if from == vt
             || (vt == VarType::BSTR && from == VarType::UI1.array())
             || (from == VarType::BSTR && vt == VarType::UI1.array())
@@ -93,15 +179,23 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         }
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    let mut out = coerce(deref, lcid, flags, vt)?;
+    // SAFETY: `deref` is valid and its pointers live (caller contract, or our own copy).
+    let mut out = unsafe { coerce(deref, lcid, flags, vt) }?;
     out.vt = vt;
     Ok(out)
 }
 
 impl Variant {
+    /// Owns a VARIANT this module produced. They are valid by construction, except that a
+    /// DECIMAL parsed from text may carry a scale above 28: such a result reads as EMPTY,
+    /// as it always has (it owns nothing, so nothing leaks).
+    #[inline]
     pub(crate) fn wrap(raw: VARIANT) -> Variant {
-        // SAFETY: only called on VARIANTs this module produced (valid, owning).
-        unsafe { Variant::from_raw(raw) }.unwrap_or_default()
+        if raw.vt == VarType::DECIMAL && raw.decimal().validate().is_err() {
+            return Variant::default();
+        }
+        debug_assert!(super::owned::validate(&raw).is_ok());
+        Variant(raw)
     }
 }
 
@@ -120,7 +214,7 @@ fn loc(lcid: u32) -> Result<&'static Locale, Hresult> {
 }
 
 /// Numeric view of a by-value source, for the integer / float targets.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Num {
     I(i64),
     U(u64),
@@ -175,47 +269,57 @@ unsafe fn from_dispatch(disp: *mut c_void, lcid: u32, vt: VarType) -> Result<VAR
     unsafe { change_type_raw(owned.as_raw(), lcid, 0, vt) }
 }
 
-fn coerce(ps: &Variant, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT, Hresult> {
-    let from_in = ps.vt();
-    let vt = match vt_in {
-        VarType::INT => VarType::I4,
-        VarType::UINT => VarType::UI4,
-        v => v,
-    };
-    let from = match from_in {
-        VarType::INT => VarType::I4,
-        VarType::UINT => VarType::UI4,
-        v => v,
-    };
+/// The numeric view of a by-value source (integers, reals and DATE); `None` for the others.
+#[inline]
+fn num_of(v: &VARIANT) -> Option<Num> {
+    // SAFETY: the tag says which union member holds the value; all are plain data.
+    unsafe {
+        Some(match v.vt {
+            VarType::I1 => Num::I(v.data.i8_ as i64),
+            VarType::I2 => Num::I(v.data.i16_ as i64),
+            VarType::I4 | VarType::INT => Num::I(v.data.i32_ as i64),
+            VarType::I8 => Num::I(v.data.i64_),
+            VarType::UI1 => Num::U(v.data.i8_ as u8 as u64),
+            VarType::UI2 => Num::U(v.data.i16_ as u16 as u64),
+            VarType::UI4 | VarType::UINT => Num::U(v.data.i32_ as u32 as u64),
+            VarType::UI8 => Num::U(v.data.i64_ as u64),
+            VarType::R4 => Num::F(v.data.f32_ as f64),
+            VarType::R8 | VarType::DATE => Num::F(v.data.f64_),
+            _ => return None,
+        })
+    }
+}
+
+/// VARIANT_Coerce for a valid, by-value, non-array source.
+///
+/// # Safety
+/// `ps` is valid and its pointers (BSTR, interfaces) live.
+unsafe fn coerce(ps: &VARIANT, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT, Hresult> {
+    let vt = fold_int(vt_in);
+    let from = fold_int(ps.vt);
     if vt == from {
         // SAFETY: ps is valid.
-        return unsafe { copy_raw(ps.as_raw()) };
+        return unsafe { copy_raw(ps) };
     }
     if flags & VARIANT_NOVALUEPROP != 0 && from == VarType::DISPATCH && vt != VarType::UNKNOWN {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
     let mismatch = Err(Hresult::DISP_E_TYPEMISMATCH);
-    let value = ps.value();
-    let local_bool = flags & VARIANT_LOCALBOOL != 0;
 
-    // Source as a number, where the target family treats all numeric sources alike.
-    let num = match value {
-        VariantValue::I1(x) => Some(Num::I(x as i64)),
-        VariantValue::I2(x) => Some(Num::I(x as i64)),
-        VariantValue::I4(x) | VariantValue::Int(x) => Some(Num::I(x as i64)),
-        VariantValue::I8(x) => Some(Num::I(x)),
-        VariantValue::UI1(x) => Some(Num::U(x as u64)),
-        VariantValue::UI2(x) => Some(Num::U(x as u64)),
-        VariantValue::UI4(x) | VariantValue::UInt(x) => Some(Num::U(x as u64)),
-        VariantValue::UI8(x) => Some(Num::U(x)),
-        VariantValue::R4(x) => Some(Num::F(x as f64)),
-        VariantValue::R8(x) => Some(Num::F(x)),
-        VariantValue::Date(d) => Some(Num::F(d.0)),
-        _ => None,
-    };
+    // Number → number or BSTR, the common case, straight from the payload.
+    let num = num_of(ps);
+    if let Some(n) = num {
+        if let Some(result) = from_number(ps, n, lcid, vt_in) {
+            return result;
+        }
+    }
+
+    // SAFETY: ps is valid and its BSTR (if any) outlives this call (caller contract).
+    let value = unsafe { value_of(ps) };
+    let local_bool = flags & VARIANT_LOCALBOOL != 0;
     macro_rules! disp {
         ($p:expr) => {
-            // SAFETY: the IDispatch pointer comes from a valid Variant, so it is null or live.
+            // SAFETY: the IDispatch pointer comes from a valid VARIANT, so it is null or live.
             unsafe { from_dispatch($p, lcid, vt) }
         };
     }
@@ -237,71 +341,48 @@ fn coerce(ps: &Variant, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT
         | VarType::UI2
         | VarType::UI4
         | VarType::I8
-        | VarType::UI8 => coerce_int(vt, from, value, num, lcid, ps_bool_i16(ps)),
+        | VarType::UI8 => coerce_int(vt, value, lcid, ps_bool_i16(ps)),
         VarType::R4 => {
-            let r: f32 = match (value, num) {
-                (VariantValue::Empty, _) => 0.0,
-                (VariantValue::R8(x), _) | (VariantValue::Date(Date(x)), _) => f32_from_f64(x)?,
-                (_, Some(Num::I(i))) => i as f32,
-                (_, Some(Num::U(u))) => u as f32,
-                (VariantValue::Bool(_), _) => ps_bool_i16(ps) as f32,
-                (VariantValue::Cy(c), _) => c.to_f64() as f32,
-                (VariantValue::Decimal(d), _) => d.to_f32()?,
-                (VariantValue::Dispatch(p), _) => return disp!(p),
-                (VariantValue::Bstr(s), _) => match parse_target(s, lcid, NumTarget::R4)? {
+            let r: f32 = match value {
+                VariantValue::Empty => 0.0,
+                VariantValue::Bool(_) => ps_bool_i16(ps) as f32,
+                VariantValue::Cy(c) => c.to_f64() as f32,
+                VariantValue::Decimal(d) => d.to_f32()?,
+                VariantValue::Dispatch(p) => return disp!(p),
+                VariantValue::Bstr(s) => match parse_target(s, lcid, NumTarget::R4)? {
                     Number::R4(x) => x,
                     _ => return mismatch,
                 },
-                (VariantValue::NullBstr, _) => return mismatch,
                 _ => return mismatch,
             };
             Ok(scalar(vt, |v| v.data.f32_ = r))
         }
         VarType::R8 | VarType::DATE => {
-            let r: f64 = match (value, num) {
-                (VariantValue::Empty, _) => 0.0,
-                (VariantValue::Bstr(s), _) if vt == VarType::DATE => parse::date_from_str(s, loc(lcid)?, 0)?.0,
-                (VariantValue::Bstr(s), _) => match parse_target(s, lcid, NumTarget::R8)? {
+            let r: f64 = match value {
+                VariantValue::Empty => 0.0,
+                VariantValue::Bstr(s) if vt == VarType::DATE => parse::date_from_str(s, loc(lcid)?, 0)?.0,
+                VariantValue::Bstr(s) => match parse_target(s, lcid, NumTarget::R8)? {
                     Number::R8(x) => x,
                     _ => return mismatch,
                 },
-                (VariantValue::R8(x), _) if vt == VarType::DATE => date_from_f64(x)?,
-                (VariantValue::R4(x), _) => x as f64,
-                (VariantValue::R8(x), _) | (VariantValue::Date(Date(x)), _) => x,
-                (VariantValue::I4(i), _) | (VariantValue::Int(i), _) if vt == VarType::DATE => date_from_f64(i as f64)?,
-                (VariantValue::UI4(u), _) | (VariantValue::UInt(u), _) if vt == VarType::DATE => {
-                    date_from_f64(u as f64)?
-                }
-                (VariantValue::I8(i), _) if vt == VarType::DATE => date_from_i64(i)?,
-                (VariantValue::UI8(u), _) if vt == VarType::DATE => {
-                    if u as f64 > super::date::DATE_MAX {
-                        return Err(Hresult::DISP_E_OVERFLOW);
-                    }
-                    u as f64
-                }
-                (_, Some(Num::I(i))) => i as f64,
-                (_, Some(Num::U(u))) => u as f64,
-                (VariantValue::Bool(_), _) => ps_bool_i16(ps) as f64,
-                (VariantValue::Cy(c), _) => c.to_f64(),
-                (VariantValue::Decimal(d), _) => d.to_f64()?,
-                (VariantValue::Dispatch(p), _) => return disp!(p),
+                VariantValue::Bool(_) => ps_bool_i16(ps) as f64,
+                VariantValue::Cy(c) => c.to_f64(),
+                VariantValue::Decimal(d) => d.to_f64()?,
+                VariantValue::Dispatch(p) => return disp!(p),
                 _ => return mismatch,
             };
             Ok(scalar(vt, |v| v.data.f64_ = r))
         }
         VarType::BOOL => {
-            let b: bool = match (value, num) {
-                (VariantValue::Empty, _) => false,
-                (_, Some(Num::I(i))) => i != 0,
-                (_, Some(Num::U(u))) => u != 0,
-                (_, Some(Num::F(f))) => f != 0.0,
-                (VariantValue::Cy(c), _) => c.0 != 0,
-                (VariantValue::Decimal(d), _) => {
+            let b: bool = match value {
+                VariantValue::Empty => false,
+                VariantValue::Cy(c) => c.0 != 0,
+                VariantValue::Decimal(d) => {
                     d.validate()?;
                     d.mantissa() != 0
                 }
-                (VariantValue::Bstr(s), _) => parse::bool_from_str(s, loc(lcid)?, local_bool)?,
-                (VariantValue::Dispatch(p), _) => return disp!(p),
+                VariantValue::Bstr(s) => parse::bool_from_str(s, loc(lcid)?, local_bool)?,
+                VariantValue::Dispatch(p) => return disp!(p),
                 _ => return mismatch,
             };
             Ok(scalar(vt, |v| v.data.i16_ = if b { -1 } else { 0 }))
@@ -317,17 +398,6 @@ fn coerce(ps: &Variant, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT
                         format::i64_to_text(ps_bool_i16(ps) as i64)
                     }
                 }
-                VariantValue::I1(x) => format::i64_to_text(x as i64),
-                VariantValue::I2(x) => format::i64_to_text(x as i64),
-                VariantValue::I4(x) | VariantValue::Int(x) => format::i64_to_text(x as i64),
-                VariantValue::I8(x) => format::i64_to_text(x),
-                VariantValue::UI1(x) => format::u64_to_text(x as u64),
-                VariantValue::UI2(x) => format::u64_to_text(x as u64),
-                VariantValue::UI4(x) | VariantValue::UInt(x) => format::u64_to_text(x as u64),
-                VariantValue::UI8(x) => format::u64_to_text(x),
-                VariantValue::R4(x) => format::r4_to_text(x, l),
-                VariantValue::R8(x) => format::r8_to_text(x, l),
-                VariantValue::Date(d) => format::date_to_text(d, l, 0)?,
                 VariantValue::Cy(c) => format::cy_to_text(c, l),
                 VariantValue::Decimal(d) => format::dec_to_text(&d, l),
                 VariantValue::Dispatch(p) => return disp!(p),
@@ -390,7 +460,7 @@ fn coerce(ps: &Variant, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT
             if !p.is_null() {
                 let iid =
                     if vt == VarType::UNKNOWN { crate::iunknown::IID_IUNKNOWN } else { crate::iunknown::IID_IDISPATCH };
-                // SAFETY: a live interface pointer held by a valid Variant.
+                // SAFETY: a live interface pointer held by a valid VARIANT.
                 out.data.ptr = unsafe { crate::iunknown::query_interface(p, &iid)? };
             }
             Ok(out)
@@ -399,71 +469,93 @@ fn coerce(ps: &Variant, lcid: u32, flags: u16, vt_in: VarType) -> Result<VARIANT
     }
 }
 
-/// The raw VARIANT_BOOL of a VT_BOOL source (VariantChangeType keeps its value: 1 stays 1).
-fn ps_bool_i16(ps: &Variant) -> i16 {
-    // SAFETY: the caller only asks for VT_BOOL sources; reading i16 of the union is plain data.
-    unsafe { ps.as_raw().data.i16_ }
+/// INT → I4 and UINT → UI4: oleaut32 converts them as their fixed-size twins.
+#[inline]
+fn fold_int(vt: VarType) -> VarType {
+    match vt {
+        VarType::INT => VarType::I4,
+        VarType::UINT => VarType::UI4,
+        v => v,
+    }
 }
 
-fn coerce_int(
-    vt: VarType,
-    from: VarType,
-    value: VariantValue<'_>,
-    num: Option<Num>,
-    lcid: u32,
-    raw_bool: i16,
-) -> Result<VARIANT, Hresult> {
-    let overflow = Err(Hresult::DISP_E_OVERFLOW);
-    // Range limits of the target.
-    let (lo, hi): (i128, i128) = match vt {
-        VarType::I1 => (-128, 127),
-        VarType::I2 => (-32768, 32767),
-        VarType::I4 => (i32::MIN as i128, i32::MAX as i128),
-        VarType::I8 => (i64::MIN as i128, i64::MAX as i128),
-        VarType::UI1 => (0, 255),
-        VarType::UI2 => (0, 65535),
-        VarType::UI4 => (0, u32::MAX as i128),
-        _ => (0, u64::MAX as i128),
-    };
-    let width_of = |t: VarType| match t {
+/// Number → integer, real, DATE or BOOL (`from` and `vt` folded by [`fold_int`], `from !=
+/// vt`); `None` for the other targets. The hot pairs of `VariantChangeType` (R8 → I4, I4 →
+/// R8 …) need nothing else: [`change_type_raw`] calls this before `coerce`'s prologue.
+#[inline]
+fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<VARIANT, Hresult>> {
+    Some(match vt {
+        VarType::I1
+        | VarType::I2
+        | VarType::I4
+        | VarType::UI1
+        | VarType::UI2
+        | VarType::UI4
+        | VarType::I8
+        | VarType::UI8 => int_from_num(vt, from, n),
+        VarType::R4 => match n {
+            Num::F(x) => f32_from_f64(x).map(|r| scalar(vt, |v| v.data.f32_ = r)), // R8 or DATE
+            Num::I(i) => Ok(scalar(vt, |v| v.data.f32_ = i as f32)),
+            Num::U(u) => Ok(scalar(vt, |v| v.data.f32_ = u as f32)),
+        },
+        VarType::R8 | VarType::DATE => real_from_num(vt, from, n).map(|r| scalar(vt, |v| v.data.f64_ = r)),
+        VarType::BOOL => {
+            let b = match n {
+                Num::I(i) => i != 0,
+                Num::U(u) => u != 0,
+                Num::F(f) => f != 0.0,
+            };
+            Ok(scalar(vt, |v| v.data.i16_ = if b { -1 } else { 0 }))
+        }
+        _ => return None,
+    })
+}
+
+/// The raw VARIANT_BOOL of a VT_BOOL source (VariantChangeType keeps its value: 1 stays 1).
+fn ps_bool_i16(ps: &VARIANT) -> i16 {
+    // SAFETY: the caller only asks for VT_BOOL sources; reading i16 of the union is plain data.
+    unsafe { ps.data.i16_ }
+}
+
+/// R8 / DATE from a numeric source (`from` is not `vt`). DATE targets check the DATE range
+/// for R8, I4, UI4, I8 and UI8 sources, as `VarDateFromR8` / `VarDateFromI4` … do; the
+/// narrower integers and R4 always fit.
+#[inline]
+fn real_from_num(vt: VarType, from: VarType, n: Num) -> Result<f64, Hresult> {
+    let to_date = vt == VarType::DATE;
+    Ok(match n {
+        Num::F(x) if to_date && from == VarType::R8 => date_from_f64(x)?,
+        Num::F(x) => x,
+        Num::I(i) if to_date && from == VarType::I4 => date_from_f64(i as f64)?,
+        Num::I(i) if to_date && from == VarType::I8 => date_from_i64(i)?,
+        Num::I(i) => i as f64,
+        Num::U(u) if to_date && from == VarType::UI4 => date_from_f64(u as f64)?,
+        Num::U(u) if to_date && from == VarType::UI8 => {
+            if u as f64 > super::date::DATE_MAX {
+                return Err(Hresult::DISP_E_OVERFLOW);
+            }
+            u as f64
+        }
+        Num::U(u) => u as f64,
+    })
+}
+
+fn width_of(t: VarType) -> u32 {
+    match t {
         VarType::I1 | VarType::UI1 => 1,
         VarType::I2 | VarType::UI2 => 2,
         VarType::I4 | VarType::UI4 => 4,
         _ => 8,
-    };
-    let value_i128: i128 = match (value, num) {
-        (VariantValue::Empty, _) => 0,
-        // Same width, other signedness: oleaut32 copies the bits.
-        (_, Some(Num::I(_))) | (_, Some(Num::U(_)))
-            if width_of(from) == width_of(vt) && from != vt && !(from == VarType::I4 && vt == VarType::UI8) =>
-        {
-            let bits = match num {
-                Some(Num::I(i)) => i as i128,
-                Some(Num::U(u)) => u as i128,
-                _ => 0,
-            };
-            return Ok(store_int(vt, bits));
-        }
-        (_, Some(Num::I(i))) => {
-            // UI2 from I8 goes through VarUI4FromI8 in oleaut32 (range of a UI4).
-            if vt == VarType::UI2 && from == VarType::I8 {
-                if i < 0 || i > u32::MAX as i64 {
-                    return overflow;
-                }
-                return Ok(store_int(VarType::UI4, i as i128));
-            }
-            i as i128
-        }
-        (_, Some(Num::U(u))) => {
-            if vt == VarType::UI2 && from == VarType::UI8 {
-                if u > u32::MAX as u64 {
-                    return overflow;
-                }
-                return Ok(store_int(VarType::UI4, u as i128));
-            }
-            u as i128
-        }
-        (_, Some(Num::F(f))) => {
+    }
+}
+
+/// An integer type from a numeric source (`from`, not `vt`; INT/UINT already folded into
+/// I4/UI4): oleaut32's range checks (`DISP_E_OVERFLOW`) and its rounding of reals.
+#[inline]
+fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<VARIANT, Hresult> {
+    let overflow = Err(Hresult::DISP_E_OVERFLOW);
+    let x: i128 = match n {
+        Num::F(f) => {
             return Ok(match vt {
                 VarType::I1 => store_int(vt, i8_from_f64(f)? as i128),
                 VarType::I2 => store_int(vt, i16_from_f64(f)? as i128),
@@ -475,11 +567,59 @@ fn coerce_int(
                 _ => store_int(vt, u64_from_f64(f)? as i128),
             });
         }
-        (VariantValue::Bool(_), _) => {
+        // Same width, other signedness: oleaut32 copies the bits.
+        Num::I(i) if width_of(from) == width_of(vt) => return Ok(store_int(vt, i as i128)),
+        Num::U(u) if width_of(from) == width_of(vt) => return Ok(store_int(vt, u as i128)),
+        Num::I(i) => {
+            // UI2 from I8 goes through VarUI4FromI8 in oleaut32 (range of a UI4).
+            if vt == VarType::UI2 && from == VarType::I8 {
+                if i < 0 || i > u32::MAX as i64 {
+                    return overflow;
+                }
+                return Ok(store_int(VarType::UI4, i as i128));
+            }
+            i as i128
+        }
+        Num::U(u) => {
+            if vt == VarType::UI2 && from == VarType::UI8 {
+                if u > u32::MAX as u64 {
+                    return overflow;
+                }
+                return Ok(store_int(VarType::UI4, u as i128));
+            }
+            u as i128
+        }
+    };
+    let (lo, hi) = int_range(vt);
+    if x < lo || x > hi {
+        return overflow;
+    }
+    Ok(store_int(vt, x))
+}
+
+/// The range of an integer VARTYPE.
+fn int_range(vt: VarType) -> (i128, i128) {
+    match vt {
+        VarType::I1 => (-128, 127),
+        VarType::I2 => (-32768, 32767),
+        VarType::I4 => (i32::MIN as i128, i32::MAX as i128),
+        VarType::I8 => (i64::MIN as i128, i64::MAX as i128),
+        VarType::UI1 => (0, 255),
+        VarType::UI2 => (0, 65535),
+        VarType::UI4 => (0, u32::MAX as i128),
+        _ => (0, u64::MAX as i128),
+    }
+}
+
+/// An integer type from a non-numeric source (numeric ones go through [`int_from_num`]).
+fn coerce_int(vt: VarType, value: VariantValue<'_>, lcid: u32, raw_bool: i16) -> Result<VARIANT, Hresult> {
+    let x: i128 = match value {
+        VariantValue::Empty => 0,
+        VariantValue::Bool(_) => {
             // A plain C cast of the VARIANT_BOOL (-1 → 0xFF… for unsigned targets).
             return Ok(store_int(vt, raw_bool as i128));
         }
-        (VariantValue::Cy(c), _) => match vt {
+        VariantValue::Cy(c) => match vt {
             VarType::I8 => c.to_i64() as i128,
             VarType::UI8 => c.to_u64()? as i128,
             VarType::I1 | VarType::I2 | VarType::I4 => {
@@ -487,11 +627,11 @@ fn coerce_int(
             }
             _ => u32_from_f64(c.to_f64()).map(|v| v as i128).unwrap_or(u32::MAX as i128 + 1),
         },
-        (VariantValue::Decimal(d), _) => match vt {
+        VariantValue::Decimal(d) => match vt {
             VarType::UI8 => d.to_u64()? as i128,
             _ => d.to_i64()? as i128,
         },
-        (VariantValue::Bstr(s), _) => {
+        VariantValue::Bstr(s) => {
             let t = match vt {
                 VarType::I1 => NumTarget::I1,
                 VarType::I2 => NumTarget::I2,
@@ -516,16 +656,17 @@ fn coerce_int(
             };
             return Ok(store_int(vt, x));
         }
-        (VariantValue::Dispatch(p), _) => {
-            // SAFETY: a live IDispatch held by a valid Variant.
+        VariantValue::Dispatch(p) => {
+            // SAFETY: a live IDispatch held by a valid VARIANT.
             return unsafe { from_dispatch(p, lcid, vt) };
         }
         _ => return Err(Hresult::DISP_E_TYPEMISMATCH),
     };
-    if value_i128 < lo || value_i128 > hi {
-        return overflow;
+    let (lo, hi) = int_range(vt);
+    if x < lo || x > hi {
+        return Err(Hresult::DISP_E_OVERFLOW);
     }
-    Ok(store_int(vt, value_i128))
+    Ok(store_int(vt, x))
 }
 
 fn store_int(vt: VarType, x: i128) -> VARIANT {

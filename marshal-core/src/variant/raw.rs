@@ -86,6 +86,7 @@ impl VARIANT {
     }
 
     /// The DECIMAL overlaying bytes 0..16 (its `reserved` field is this VARIANT's `vt`).
+    #[inline]
     pub fn decimal(&self) -> Decimal {
         let r1 = self.reserved1.to_ne_bytes();
         let r2 = self.reserved2.to_ne_bytes();
@@ -101,6 +102,7 @@ impl VARIANT {
     }
 
     /// Stores a DECIMAL and sets `vt` to VT_DECIMAL (the DECIMAL's own reserved word is dropped).
+    #[inline]
     pub fn set_decimal(&mut self, d: &Decimal) {
         let hi = d.hi32.to_ne_bytes();
         self.vt = VarType::DECIMAL;
