@@ -57,9 +57,62 @@ pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Resu
         if let Some(result) = from_number(raw, n, lcid, vt) {
             return result.map(Variant);
         }
+    } else if raw.vt == VarType::BSTR {
+        // SAFETY: a Variant's BSTR is null or live (its invariant).
+        if let Some(result) = unsafe { from_text(raw, lcid, vt) } {
+            return result.map(Variant);
+        }
     }
     // SAFETY: a Variant is valid and its pointers live (its invariant).
     unsafe { change_type_raw(raw, lcid, flags, vt) }.map(Variant::wrap)
+}
+
+/// `VariantChangeType` from a non-null BSTR held by value to an integer type, R4 or R8: the
+/// text parsed under `lcid` straight into the result's payload; `None` for the other
+/// targets and for a null BSTR (the general path answers those). Flags play no part.
+///
+/// # Safety
+/// `src` is a VT_BSTR VARIANT whose pointer is null or a live BSTR.
+#[inline]
+unsafe fn from_text(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<VARIANT, Hresult>> {
+    let target = match fold_int(vt) {
+        VarType::I1 => NumTarget::I1,
+        VarType::I2 => NumTarget::I2,
+        VarType::I4 => NumTarget::I4,
+        VarType::I8 => NumTarget::I8,
+        VarType::UI1 => NumTarget::UI1,
+        VarType::UI2 => NumTarget::UI2,
+        VarType::UI4 => NumTarget::UI4,
+        VarType::UI8 => NumTarget::UI8,
+        VarType::R4 => NumTarget::R4,
+        VarType::R8 => NumTarget::R8,
+        _ => return None,
+    };
+    // SAFETY: the pointer member of a BSTR VARIANT.
+    let p = unsafe { src.data.ptr } as *const u16;
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a live BSTR (caller contract).
+    let text = unsafe { bstr_shim::units(p) };
+    let bits = parse_target(text, lcid, target).and_then(|n| {
+        Ok(match n {
+            Number::I1(x) => payload(x.to_ne_bytes()),
+            Number::UI1(x) => payload(x.to_ne_bytes()),
+            Number::I2(x) => payload(x.to_ne_bytes()),
+            Number::UI2(x) => payload(x.to_ne_bytes()),
+            Number::I4(x) => payload(x.to_ne_bytes()),
+            Number::UI4(x) => payload(x.to_ne_bytes()),
+            Number::I8(x) => payload(x.to_ne_bytes()),
+            Number::UI8(x) => payload(x.to_ne_bytes()),
+            Number::R4(x) => payload(x.to_ne_bytes()),
+            Number::R8(x) => payload(x.to_ne_bytes()),
+            // The parser answers in the type it was asked for; `coerce` treats any other
+            // answer as a mismatch, and so does this path.
+            Number::Cy(_) | Number::Decimal(_) => return Err(Hresult::DISP_E_TYPEMISMATCH),
+        })
+    });
+    Some(bits.map(|bits| VARIANT::scalar(vt, bits)))
 }
 
 /// `VariantChangeType` from a number held by value (`n`, read from `src`: an integer, R4,
@@ -71,11 +124,14 @@ fn from_number(src: &VARIANT, n: Num, lcid: u32, vt: VarType) -> Option<Result<V
     if from == to {
         return None;
     }
-    let result = if to == VarType::BSTR { number_to_bstr(from, n, lcid) } else { num_to_num(to, from, n)? };
-    Some(result.map(|mut out| {
-        out.vt = vt;
-        out
-    }))
+    if to == VarType::BSTR {
+        return Some(number_to_bstr(from, n, lcid).map(|mut out| {
+            out.vt = vt;
+            out
+        }));
+    }
+    let bits = num_to_num(to, from, n)?;
+    Some(bits.map(|bits| scalar_bits(vt, bits)))
 }
 
 /// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]).
@@ -136,9 +192,14 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
     if is_plain(src.vt) && is_plain(vt) {
         // Both tags are valid and the source needs no payload check: straight to the
         // conversion (what the general path below does for these tags, minus its checks),
-        // number → number or BSTR first.
+        // number → number or BSTR, text → number first.
         if let Some(n) = num_of(src) {
             if let Some(result) = from_number(src, n, lcid, vt) {
+                return result;
+            }
+        } else if src.vt == VarType::BSTR {
+            // SAFETY: caller contract: the BSTR is null or live.
+            if let Some(result) = unsafe { from_text(src, lcid, vt) } {
                 return result;
             }
         }
@@ -480,10 +541,11 @@ fn fold_int(vt: VarType) -> VarType {
 }
 
 /// Number → integer, real, DATE or BOOL (`from` and `vt` folded by [`fold_int`], `from !=
-/// vt`); `None` for the other targets. The hot pairs of `VariantChangeType` (R8 → I4, I4 →
-/// R8 …) need nothing else: [`change_type_raw`] calls this before `coerce`'s prologue.
+/// vt`), as the result's payload bits ([`payload`]); `None` for the other targets. The hot
+/// pairs of `VariantChangeType` (R8 → I4, I4 → R8 …) need nothing else, and eight bytes
+/// travel back in a register where a whole VARIANT would go through memory.
 #[inline]
-fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<VARIANT, Hresult>> {
+fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<u64, Hresult>> {
     Some(match vt {
         VarType::I1
         | VarType::I2
@@ -494,21 +556,36 @@ fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<VARIANT, Hres
         | VarType::I8
         | VarType::UI8 => int_from_num(vt, from, n),
         VarType::R4 => match n {
-            Num::F(x) => f32_from_f64(x).map(|r| scalar(vt, |v| v.data.f32_ = r)), // R8 or DATE
-            Num::I(i) => Ok(scalar(vt, |v| v.data.f32_ = i as f32)),
-            Num::U(u) => Ok(scalar(vt, |v| v.data.f32_ = u as f32)),
+            Num::F(x) => f32_from_f64(x).map(|r| payload(r.to_ne_bytes())), // R8 or DATE
+            Num::I(i) => Ok(payload((i as f32).to_ne_bytes())),
+            Num::U(u) => Ok(payload((u as f32).to_ne_bytes())),
         },
-        VarType::R8 | VarType::DATE => real_from_num(vt, from, n).map(|r| scalar(vt, |v| v.data.f64_ = r)),
+        VarType::R8 | VarType::DATE => real_from_num(vt, from, n).map(|r| payload(r.to_ne_bytes())),
         VarType::BOOL => {
             let b = match n {
                 Num::I(i) => i != 0,
                 Num::U(u) => u != 0,
                 Num::F(f) => f != 0.0,
             };
-            Ok(scalar(vt, |v| v.data.i16_ = if b { -1 } else { 0 }))
+            Ok(payload((if b { -1i16 } else { 0 }).to_ne_bytes()))
         }
         _ => return None,
     })
+}
+
+/// The first eight payload bytes of a scalar VARIANT holding a value whose native bytes are
+/// `bytes` (zero beyond them), as one integer; [`scalar_bits`] stores it back.
+#[inline]
+fn payload<const N: usize>(bytes: [u8; N]) -> u64 {
+    let mut p = [0u8; 8];
+    p[..N].copy_from_slice(&bytes);
+    u64::from_ne_bytes(p)
+}
+
+/// A VARIANT of type `vt` whose payload is `bits` (see [`payload`]).
+#[inline]
+fn scalar_bits(vt: VarType, bits: u64) -> VARIANT {
+    VARIANT::scalar(vt, bits)
 }
 
 /// The raw VARIANT_BOOL of a VT_BOOL source (VariantChangeType keeps its value: 1 stays 1).
@@ -552,31 +629,31 @@ fn width_of(t: VarType) -> u32 {
 /// An integer type from a numeric source (`from`, not `vt`; INT/UINT already folded into
 /// I4/UI4): oleaut32's range checks (`DISP_E_OVERFLOW`) and its rounding of reals.
 #[inline]
-fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<VARIANT, Hresult> {
+fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<u64, Hresult> {
     let overflow = Err(Hresult::DISP_E_OVERFLOW);
     let x: i128 = match n {
         Num::F(f) => {
             return Ok(match vt {
-                VarType::I1 => store_int(vt, i8_from_f64(f)? as i128),
-                VarType::I2 => store_int(vt, i16_from_f64(f)? as i128),
-                VarType::I4 => store_int(vt, i32_from_f64(f)? as i128),
-                VarType::I8 => store_int(vt, i64_from_f64(f)? as i128),
-                VarType::UI1 => store_int(vt, u8_from_f64(f)? as i128),
-                VarType::UI2 => store_int(vt, u16_from_f64(f)? as i128),
-                VarType::UI4 => store_int(vt, u32_from_f64(f)? as i128),
-                _ => store_int(vt, u64_from_f64(f)? as i128),
+                VarType::I1 => int_bits(vt, i8_from_f64(f)? as i128),
+                VarType::I2 => int_bits(vt, i16_from_f64(f)? as i128),
+                VarType::I4 => int_bits(vt, i32_from_f64(f)? as i128),
+                VarType::I8 => int_bits(vt, i64_from_f64(f)? as i128),
+                VarType::UI1 => int_bits(vt, u8_from_f64(f)? as i128),
+                VarType::UI2 => int_bits(vt, u16_from_f64(f)? as i128),
+                VarType::UI4 => int_bits(vt, u32_from_f64(f)? as i128),
+                _ => int_bits(vt, u64_from_f64(f)? as i128),
             });
         }
         // Same width, other signedness: oleaut32 copies the bits.
-        Num::I(i) if width_of(from) == width_of(vt) => return Ok(store_int(vt, i as i128)),
-        Num::U(u) if width_of(from) == width_of(vt) => return Ok(store_int(vt, u as i128)),
+        Num::I(i) if width_of(from) == width_of(vt) => return Ok(int_bits(vt, i as i128)),
+        Num::U(u) if width_of(from) == width_of(vt) => return Ok(int_bits(vt, u as i128)),
         Num::I(i) => {
             // UI2 from I8 goes through VarUI4FromI8 in oleaut32 (range of a UI4).
             if vt == VarType::UI2 && from == VarType::I8 {
                 if i < 0 || i > u32::MAX as i64 {
                     return overflow;
                 }
-                return Ok(store_int(VarType::UI4, i as i128));
+                return Ok(int_bits(VarType::UI4, i as i128));
             }
             i as i128
         }
@@ -585,7 +662,7 @@ fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<VARIANT, Hresult> 
                 if u > u32::MAX as u64 {
                     return overflow;
                 }
-                return Ok(store_int(VarType::UI4, u as i128));
+                return Ok(int_bits(VarType::UI4, u as i128));
             }
             u as i128
         }
@@ -594,7 +671,7 @@ fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<VARIANT, Hresult> 
     if x < lo || x > hi {
         return overflow;
     }
-    Ok(store_int(vt, x))
+    Ok(int_bits(vt, x))
 }
 
 /// The range of an integer VARTYPE.
@@ -669,13 +746,18 @@ fn coerce_int(vt: VarType, value: VariantValue<'_>, lcid: u32, raw_bool: i16) ->
     Ok(store_int(vt, x))
 }
 
-fn store_int(vt: VarType, x: i128) -> VARIANT {
-    let mut v = VARIANT::with_vt(vt);
+/// The payload bits of `x` stored in an integer VARIANT of type `vt` (truncated to its
+/// width, as a C assignment does).
+#[inline]
+fn int_bits(vt: VarType, x: i128) -> u64 {
     match vt {
-        VarType::I1 | VarType::UI1 => v.data.i8_ = x as i8,
-        VarType::I2 | VarType::UI2 => v.data.i16_ = x as i16,
-        VarType::I4 | VarType::UI4 => v.data.i32_ = x as i32,
-        _ => v.data.i64_ = x as i64,
+        VarType::I1 | VarType::UI1 => payload((x as i8).to_ne_bytes()),
+        VarType::I2 | VarType::UI2 => payload((x as i16).to_ne_bytes()),
+        VarType::I4 | VarType::UI4 => payload((x as i32).to_ne_bytes()),
+        _ => payload((x as i64).to_ne_bytes()),
     }
-    v
+}
+
+fn store_int(vt: VarType, x: i128) -> VARIANT {
+    scalar_bits(vt, int_bits(vt, x))
 }

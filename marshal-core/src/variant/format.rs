@@ -35,18 +35,6 @@ impl TextBuf {
             self.len += 1;
         }
     }
-    /// The `len` = [`decimal_len`]`(v)` digits of `v`.
-    fn push_decimal(&mut self, v: u64, len: usize) {
-        let start = self.len;
-        if start + len <= self.buf.len() {
-            let buf = &mut self.buf;
-            write_decimal(v, len, |i, u| buf[start + i] = u);
-            self.len += len;
-        } else {
-            // Out of room (no text of this module gets there): keep what fits, as `push` does.
-            self.push_units(IntText::unsigned(v).as_units());
-        }
-    }
     fn push_units(&mut self, units: &[u16]) {
         let n = units.len().min(self.buf.len() - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&units[..n]);
@@ -322,50 +310,87 @@ pub fn bool_to_text(v: bool, loc: &Locale, local_bool: bool) -> TextBuf {
     out
 }
 
-/// `v` in decimal, zero-padded to `width` digits.
-#[inline]
-fn push_num(out: &mut TextBuf, v: u32, width: usize) {
-    if v < 100 && width <= 2 {
-        // Day, month, hour, minute, second, two-digit year: one or two digits.
-        let pair = v as usize * 2;
-        if v >= 10 || width == 2 {
-            out.push(DIGIT_PAIRS[pair] as u16);
-        }
-        out.push(DIGIT_PAIRS[pair + 1] as u16);
-        return;
-    }
-    push_num_wide(out, v, width);
+/// A cursor over a [`TextBuf`]'s units whose length lives in a local while a picture is
+/// written (through `&mut TextBuf` the compiler reloads and stores the length around
+/// every unit written).
+struct Cursor<'a> {
+    buf: &'a mut [u16; 64],
+    len: usize,
 }
 
-/// [`push_num`] for a year (or anything from 100 up, or wider than two digits).
-#[inline(never)]
-fn push_num_wide(out: &mut TextBuf, v: u32, width: usize) {
-    let len = decimal_len(v as u64);
-    for _ in len..width {
-        out.push(b'0' as u16);
+impl Cursor<'_> {
+    #[inline]
+    fn push(&mut self, u: u16) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = u;
+            self.len += 1;
+        }
     }
-    out.push_decimal(v as u64, len);
+
+    /// `v` in decimal, zero-padded to `width` digits.
+    #[inline]
+    fn num(&mut self, v: u32, width: usize) {
+        if v < 100 && width <= 2 {
+            // Day, month, hour, minute, second, two-digit year: one or two digits.
+            let pair = v as usize * 2;
+            if v >= 10 || width == 2 {
+                self.push(DIGIT_PAIRS[pair] as u16);
+            }
+            self.push(DIGIT_PAIRS[pair + 1] as u16);
+        } else {
+            self.wide_num(v, width);
+        }
+    }
+
+    /// [`Cursor::num`] for a year (or anything from 100 up, or wider than two digits).
+    #[inline(never)]
+    fn wide_num(&mut self, v: u32, width: usize) {
+        let len = decimal_len(v as u64);
+        for _ in len..width {
+            self.push(b'0' as u16);
+        }
+        let mut digits = [0u16; 20];
+        write_decimal(v as u64, len, |i, u| digits[i] = u);
+        for &u in &digits[..len] {
+            self.push(u);
+        }
+    }
+
+    #[inline]
+    fn text(&mut self, s: &str) {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.push(b as u16);
+            }
+        } else {
+            for u in s.encode_utf16() {
+                self.push(u);
+            }
+        }
+    }
 }
 
 /// Writes the fields of a date or time picture.
 fn picture(out: &mut TextBuf, pic: &Picture, st: &super::SystemTime, loc: &Locale) {
+    let mut w = Cursor { buf: &mut out.buf, len: out.len };
     for &item in pic.items() {
         match item {
-            PictureItem::Day(w) => push_num(out, st.day as u32, w as usize),
-            PictureItem::Month(w) => push_num(out, st.month as u32, w as usize),
-            PictureItem::Year => push_num(out, st.year as u32, 1),
-            PictureItem::ShortYear(w) => push_num(out, st.year as u32 % 100, w as usize),
-            PictureItem::Hour12(w) => {
+            PictureItem::Day(width) => w.num(st.day as u32, width as usize),
+            PictureItem::Month(width) => w.num(st.month as u32, width as usize),
+            PictureItem::Year => w.num(st.year as u32, 1),
+            PictureItem::ShortYear(width) => w.num(st.year as u32 % 100, width as usize),
+            PictureItem::Hour12(width) => {
                 let h = st.hour % 12;
-                push_num(out, if h == 0 { 12 } else { h } as u32, w as usize)
+                w.num(if h == 0 { 12 } else { h } as u32, width as usize)
             }
-            PictureItem::Hour24(w) => push_num(out, st.hour as u32, w as usize),
-            PictureItem::Minute(w) => push_num(out, st.minute as u32, w as usize),
-            PictureItem::Second(w) => push_num(out, st.second as u32, w as usize),
-            PictureItem::AmPm => out.push_str(loc.am_pm[(st.hour >= 12) as usize]),
-            PictureItem::Literal(c) => out.push(c),
+            PictureItem::Hour24(width) => w.num(st.hour as u32, width as usize),
+            PictureItem::Minute(width) => w.num(st.minute as u32, width as usize),
+            PictureItem::Second(width) => w.num(st.second as u32, width as usize),
+            PictureItem::AmPm => w.text(loc.am_pm[(st.hour >= 12) as usize]),
+            PictureItem::Literal(c) => w.push(c),
         }
     }
+    out.len = w.len;
 }
 
 /// `VarBstrFromDate` with `VAR_TIMEVALUEONLY` (1) / `VAR_DATEVALUEONLY` (2): the short date,

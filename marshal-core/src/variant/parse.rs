@@ -415,6 +415,67 @@ fn parse_number_into<const N: usize>(s: &[u16], loc: &Locale, flags: u32) -> Res
     Ok(NumParse { digits, count, in_flags: flags, out_flags, used, base_shift, pwr10 })
 }
 
+/// [`parse_number`] with [`numprs::STD`] for the plainest texts, in one pass: an optional
+/// minus sign, ASCII digits (at least one), at most one decimal separator followed by more
+/// digits, nothing else. `None` for any other text, which the general scanner handles. The
+/// NUMPARSE is the general scanner's (the tests compare them field by field):
+///
+/// - leading zeros are skipped, the other digits kept;
+/// - every digit after the separator moves the exponent down by one (skipped zeros too);
+/// - no digit kept means the single digit 0;
+/// - trailing zeros are dropped, each moving the exponent up;
+/// - the flags say minus (`LEADING_MINUS | NEG`) and separator (`DECIMAL`).
+fn parse_plain<const N: usize>(s: &[u16], loc: &Locale) -> Option<NumParse<N>> {
+    // Locales whose monetary separator differs would add CURRENCY to the flags.
+    if s.len() > N || loc.decimal != loc.mon_decimal {
+        return None;
+    }
+    let negative = s.first() == Some(&loc.negative);
+    let body = if negative { &s[1..] } else { s };
+    let mut digits = [0u8; N];
+    let mut count = 0usize;
+    let mut int_digits = 0usize;
+    let mut frac_digits = 0usize;
+    let mut seen_decimal = false;
+    for &c in body {
+        let d = c.wrapping_sub(b'0' as u16);
+        if d <= 9 {
+            if count != 0 || d != 0 {
+                digits[count] = d as u8;
+                count += 1;
+            }
+            if seen_decimal {
+                frac_digits += 1;
+            } else {
+                int_digits += 1;
+            }
+        } else if c == loc.decimal && !seen_decimal && int_digits != 0 {
+            seen_decimal = true;
+        } else {
+            return None;
+        }
+    }
+    if int_digits == 0 {
+        return None;
+    }
+    let mut pwr10 = -(frac_digits as i32);
+    if count == 0 {
+        count = 1; // all zeros: the single digit 0 (its array slot is already 0)
+    }
+    while count > 1 && digits[count - 1] == 0 {
+        pwr10 += 1;
+        count -= 1;
+    }
+    let mut out_flags = 0;
+    if negative {
+        out_flags |= LEADING_MINUS | NEG;
+    }
+    if seen_decimal {
+        out_flags |= DECIMAL;
+    }
+    Some(NumParse { digits, count, in_flags: STD, out_flags, used: s.len(), base_shift: 0, pwr10 })
+}
+
 /// The destination of [`number_from_parse`] (one VTBIT each, as `VARIANT_NumberFromBstr` asks).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[allow(missing_docs)]
@@ -521,12 +582,20 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
     if (is_int || is_dec) && (fractional_digits == 0 || !(is_real || is_dec)) {
         let mut overflow = false;
         let mut ul64: u64 = 0;
-        for &d in &dig[..whole_digits as usize] {
-            if ul64 > u64::MAX / 10 || (ul64 == u64::MAX / 10 && d as u64 > u64::MAX % 10) {
-                overflow = true;
-                break;
+        let whole = &dig[..whole_digits as usize];
+        if whole.len() <= 19 {
+            // At most 19 decimal digits stay below 10^19 < 2^64: no overflow to check.
+            for &d in whole {
+                ul64 = ul64 * 10 + d as u64;
             }
-            ul64 = ul64 * 10 + d as u64;
+        } else {
+            for &d in whole {
+                if ul64 > u64::MAX / 10 || (ul64 == u64::MAX / 10 && d as u64 > u64::MAX % 10) {
+                    overflow = true;
+                    break;
+                }
+                ul64 = ul64 * 10 + d as u64;
+            }
         }
         if !overflow && multiplier10 != 0 {
             for _ in 0..multiplier10 {
@@ -691,6 +760,9 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
 /// `VARIANT_NumberFromBstr`: parse with `NUMPRS_STD` and convert to one type.
 pub fn number_from_str(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
     if s.len() <= SHORT_DIGITS {
+        if let Some(np) = parse_plain::<SHORT_DIGITS>(s, loc) {
+            return number_from_parse(&np, target);
+        }
         let np = parse_number_into::<SHORT_DIGITS>(s, loc, STD)?;
         number_from_parse(&np, target)
     } else {
@@ -1139,4 +1211,85 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
     }
     made?;
     super::Date::from_system_time(&st).map_err(|_| Hresult::DISP_E_TYPEMISMATCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::variant::locale::{DE_DE, EN_US, INVARIANT, JA_JP};
+    use proptest::prelude::*;
+
+    fn utf16(s: &str) -> Vec<u16> {
+        s.encode_utf16().collect()
+    }
+
+    /// The one-pass scanner gives the general scanner's NUMPARSE wherever it answers.
+    fn same_as_general(text: &str) -> Result<bool, TestCaseError> {
+        let s = utf16(text);
+        let mut answered = false;
+        for loc in [&EN_US, &INVARIANT, &DE_DE, &JA_JP] {
+            let Some(fast) = parse_plain::<SHORT_DIGITS>(&s, loc) else { continue };
+            answered = true;
+            let general = parse_number_into::<SHORT_DIGITS>(&s, loc, STD);
+            prop_assert!(general.is_ok(), "{:?} under {:x}: general scanner refused", text, loc.lcid);
+            let general = general.unwrap();
+            prop_assert_eq!(&fast.digits[..fast.count], &general.digits[..general.count], "{:?}", text);
+            prop_assert_eq!(
+                (fast.in_flags, fast.out_flags, fast.used, fast.base_shift, fast.pwr10),
+                (general.in_flags, general.out_flags, general.used, general.base_shift, general.pwr10),
+                "{:?} under {:x}",
+                text,
+                loc.lcid
+            );
+        }
+        Ok(answered)
+    }
+
+    #[test]
+    fn plain_scanner_matches_the_general_one_on_edges() {
+        for text in [
+            "0",
+            "-0",
+            "00",
+            "0.0",
+            "0.000",
+            "000.0100",
+            "1",
+            "-1",
+            "10",
+            "100.",
+            "1.",
+            "1234.5678",
+            "-1234.5678",
+            "0.05",
+            "007",
+            "1,5",
+            "-0,50",
+            "123456789",
+            "99999999999999999999",
+            "1.000000000001",
+            "5.50",
+        ] {
+            same_as_general(text).unwrap();
+        }
+        // Not plain: signs, spaces, separators, exponents, hex, currency, two separators.
+        for text in ["", "-", ".", ".5", "-.5", "+1", "1-", " 1", "1 ", "1e5", "&H10", "$1", "1.2.3", "1,000", "(1)"] {
+            let s = utf16(text);
+            assert!(parse_plain::<SHORT_DIGITS>(&s, &EN_US).is_none(), "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_scanner_matches_the_general_one(text in "-?[0-9]{0,25}([.,][0-9]{0,25})?", junk in "[-+.,0-9 eE&$]{0,12}") {
+            same_as_general(&text)?;
+            same_as_general(&junk)?;
+        }
+
+        #[test]
+        fn plain_scanner_answers_plain_text(int in "[0-9]{1,25}", frac in proptest::option::of("[0-9]{0,25}"), neg in any::<bool>()) {
+            let text = format!("{}{}{}", if neg { "-" } else { "" }, int, frac.map(|f| format!(".{f}")).unwrap_or_default());
+            prop_assert!(same_as_general(&text)?, "{:?} not taken by the one-pass scanner", text);
+        }
+    }
 }
