@@ -49,6 +49,21 @@ pub(crate) fn alloc_str(s: &str) -> *mut u16 {
     }
 }
 
+/// A copy of a BSTR with the same byte length (`SysAllocStringByteLen(p, SysStringByteLen(p))`,
+/// as `VariantCopy` makes it: an odd byte length is kept). `E_OUTOFMEMORY` on failure.
+///
+/// # Safety
+/// `p` is a valid, non-null BSTR.
+pub(crate) unsafe fn copy(p: *const u16) -> Result<*mut u16, crate::hresult::Hresult> {
+    // SAFETY: a valid BSTR's byte length covers its payload.
+    let q = unsafe { crate::bstr::sys_alloc_string_byte_len(p as *const u8, crate::bstr::sys_string_byte_len(p as _)) };
+    if q.is_null() {
+        Err(crate::hresult::Hresult::E_OUTOFMEMORY)
+    } else {
+        Ok(q)
+    }
+}
+
 /// Frees a BSTR; null is ignored.
 ///
 /// # Safety

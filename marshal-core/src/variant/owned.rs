@@ -20,15 +20,17 @@ pub enum VariantError {
     BadDecimal,
     /// VT_RECORD with a record but no IRecordInfo: `E_INVALIDARG`.
     RecordWithoutInfo,
-    /// SAFEARRAY payloads are handled by the safearray module, not available in this build.
-    ArrayUnsupported(VarType),
+    /// VT_ARRAY whose SAFEARRAY descriptor is invalid or holds another element type
+    /// (checked by [`crate::safearray::validate`]): `E_INVALIDARG`.
+    BadArray(VarType),
 }
 
 impl VariantError {
     /// The HRESULT oleaut32 answers for this condition.
     pub fn hresult(self) -> Hresult {
         match self {
-            VariantError::BadVarType(_) | VariantError::ArrayUnsupported(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadVarType(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadArray(_) => Hresult::E_INVALIDARG,
             VariantError::NullByRef(_) => Hresult::DISP_E_TYPEMISMATCH,
             VariantError::BadDecimal | VariantError::RecordWithoutInfo => Hresult::E_INVALIDARG,
         }
@@ -42,7 +44,7 @@ impl core::fmt::Display for VariantError {
             VariantError::NullByRef(vt) => write!(f, "{vt:?} with a null pointer"),
             VariantError::BadDecimal => f.write_str("DECIMAL with scale > 28 or an invalid sign byte"),
             VariantError::RecordWithoutInfo => f.write_str("VT_RECORD without IRecordInfo"),
-            VariantError::ArrayUnsupported(vt) => write!(f, "{vt:?}: SAFEARRAY payloads are not supported yet"),
+            VariantError::BadArray(vt) => write!(f, "{vt:?} with an invalid or mismatched SAFEARRAY"),
         }
     }
 }
@@ -83,12 +85,10 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         }
         return Ok(());
     }
-    if vt.is_array() || vt == VarType::SAFEARRAY {
-        // SAFETY: as above.
-        if unsafe { v.data.ptr }.is_null() {
-            return Ok(()); // a NULL SAFEARRAY owns nothing
-        }
-        return Err(VariantError::ArrayUnsupported(vt));
+    if vt.is_array() {
+        // The SAFEARRAY behind the pointer is checked where it may be dereferenced
+        // (`Variant::from_raw`, `VariantRef::new`: `check_array`).
+        return Ok(());
     }
     if vt == VarType::DECIMAL && v.decimal().validate().is_err() {
         return Err(VariantError::BadDecimal);
@@ -99,6 +99,20 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         if r.rec_info.is_null() && !r.record.is_null() {
             return Err(VariantError::RecordWithoutInfo);
         }
+    }
+    Ok(())
+}
+
+/// Validates the SAFEARRAY of a by-value VT_ARRAY VARIANT (see
+/// [`crate::safearray::validate`]) and its element type.
+///
+/// # Safety
+/// The array pointer of a by-value VT_ARRAY VARIANT is null or readable as a descriptor.
+unsafe fn check_array(v: &VARIANT) -> Result<(), VariantError> {
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the descriptor is readable per the caller.
+        unsafe { crate::safearray::variant_array::check_variant_array(v.vt.base(), v.data.ptr) }
+            .map_err(|_| VariantError::BadArray(v.vt))?;
     }
     Ok(())
 }
@@ -159,6 +173,54 @@ pub(crate) const fn owns_payload(vt: VarType) -> bool {
     vt & VarType::BYREF_FLAG == 0 && vt & VarType::ARRAY_FLAG != 0
 }
 
+/// `VariantClear` on a raw VARIANT: an invalid VARTYPE is `DISP_E_BADVARTYPE` (the VARIANT
+/// is left as it is); otherwise the payload is freed (BSTR), released (interfaces), cleared
+/// (records) or destroyed (SAFEARRAY) and the VARIANT becomes VT_EMPTY. A SAFEARRAY that
+/// cannot be destroyed (locked) gives `SafeArrayDestroy`'s HRESULT, the VARIANT still
+/// becoming VT_EMPTY, as oleaut32 does.
+///
+/// # Safety
+/// A valid VARTYPE's payload must be valid and owned by the caller.
+pub unsafe fn clear_raw(v: &mut VARIANT) -> Hresult {
+    if let Err(hr) = validate_vartype(v.vt) {
+        return hr;
+    }
+    let mut hr = Hresult::S_OK;
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the array is owned (caller contract).
+        hr = unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
+        // Destroyed, or locked by someone else: either way no longer this VARIANT's.
+        v.data.ptr = core::ptr::null_mut();
+    }
+    // SAFETY: forwarded contract (the array, if any, is gone from the VARIANT).
+    unsafe { clear_in_place(v) };
+    hr
+}
+
+/// `VariantCopy(dst, src)` on raw VARIANTs: `src` is validated and deep-copied, then `dst`
+/// is cleared ([`clear_raw`]) and receives the copy. On failure `dst` is unchanged, except
+/// when clearing it failed after freeing part of it (a locked SAFEARRAY), as in oleaut32.
+/// The two must not be the same VARIANT (oleaut32 then does nothing: check before calling).
+///
+/// # Safety
+/// `src` as for [`copy_raw`]; `dst` as for [`clear_raw`].
+pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
+    // SAFETY: forwarded contract.
+    let copy = match unsafe { copy_raw(src) } {
+        Ok(copy) => copy,
+        Err(hr) => return hr,
+    };
+    // SAFETY: forwarded contract.
+    let hr = unsafe { clear_raw(dst) };
+    if hr.is_err() {
+        // The copy is owned here: release it rather than leak it.
+        drop(Variant::wrap(copy));
+        return hr;
+    }
+    *dst = copy;
+    Hresult::S_OK
+}
+
 /// `VariantClear` on a VARIANT whose payload this code owns.
 ///
 /// # Safety
@@ -191,10 +253,11 @@ pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
                     }
                 }
             }
-            _ => {
-                // Arrays: the safearray module's SafeArrayDestroy goes here once it lands;
-                // `validate` refuses non-null arrays until then, so nothing is owned.
+            _ if vt.is_array() => {
+                // SAFETY: the SAFEARRAY is owned (caller contract); SafeArrayDestroy.
+                unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
             }
+            _ => {}
         }
     }
     *v = VARIANT::EMPTY;
@@ -219,6 +282,8 @@ impl Variant {
     /// BYREF pointers must stay valid while the Variant is read.
     pub unsafe fn from_raw(raw: VARIANT) -> Result<Variant, VariantError> {
         validate(&raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(&raw)? };
         Ok(Variant(raw))
     }
 
@@ -357,11 +422,7 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
             let p = unsafe { src.data.ptr } as *const u16;
             if !p.is_null() {
                 // SAFETY: as above.
-                let q = bstr_shim::alloc_units(unsafe { bstr_shim::units(p) });
-                if q.is_null() {
-                    return Err(Hresult::E_OUTOFMEMORY);
-                }
-                dst.data.ptr = q as *mut c_void;
+                dst.data.ptr = unsafe { bstr_shim::copy(p)? } as *mut c_void;
             }
         }
         VarType::UNKNOWN | VarType::DISPATCH => {
@@ -375,6 +436,10 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         VarType::RECORD => {
             // SAFETY: the record and IRecordInfo are live (caller contract).
             unsafe { copy_record(src.data.record, &mut dst)? };
+        }
+        vt if vt.is_array() => {
+            // SAFETY: a valid SAFEARRAY (caller contract); SafeArrayCopy.
+            dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(src.data.ptr)? };
         }
         _ => {}
     }
@@ -415,11 +480,22 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         // SAFETY: forwarded contract.
         return unsafe { copy_raw(src) };
     }
+    if src.vt.is_array() {
+        // SAFETY: reading the pointer member; a BYREF pointer is valid (caller contract).
+        let pp = unsafe { src.data.ptr } as *const *mut c_void;
+        if pp.is_null() {
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        }
+        let mut dst = VARIANT::with_vt(VarType(src.vt.0 & !VarType::BYREF_FLAG));
+        // SAFETY: `*pp` is null or a valid SAFEARRAY (caller contract); SafeArrayCopy.
+        dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(*pp)? };
+        return Ok(dst);
+    }
     let base = src.vt.base();
     let ok = src.vt.0 == VarType::RECORD.0 | VarType::BYREF_FLAG
         || (base.0 > VarType::NULL.0 && base.0 != 15 && base.0 < VarType::VOID.0 && src.vt.0 & 0x9000 == 0);
-    if !ok || src.vt.is_array() {
-        return Err(if src.vt.is_array() { Hresult::DISP_E_BADVARTYPE } else { Hresult::E_INVALIDARG });
+    if !ok {
+        return Err(Hresult::E_INVALIDARG);
     }
     // SAFETY: reading the pointer member.
     let p = unsafe { src.data.ptr };
@@ -434,11 +510,7 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
                 let b = *(p as *const *const u16);
                 dst.data.ptr = core::ptr::null_mut();
                 if !b.is_null() {
-                    let q = bstr_shim::alloc_units(bstr_shim::units(b));
-                    if q.is_null() {
-                        return Err(Hresult::E_OUTOFMEMORY);
-                    }
-                    dst.data.ptr = q as *mut c_void;
+                    dst.data.ptr = bstr_shim::copy(b)? as *mut c_void;
                 }
             }
             VarType::UNKNOWN | VarType::DISPATCH => {
@@ -489,6 +561,8 @@ impl<'a> VariantRef<'a> {
     /// Pointers inside `raw` (BSTR, interfaces, BYREF targets) must be valid for `'a`.
     pub unsafe fn new(raw: &'a VARIANT) -> Result<VariantRef<'a>, VariantError> {
         validate(raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(raw)? };
         Ok(VariantRef { raw })
     }
 
