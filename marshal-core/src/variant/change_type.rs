@@ -51,30 +51,115 @@ pub fn change_type(src: &Variant, vt: VarType, flags: u16) -> Result<Variant, Hr
 /// 0 / 0x0400 / 0x0800; others give `DISP_E_UNKNOWNLCID` when text is involved).
 #[inline]
 pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Result<Variant, Hresult> {
-    // Number → number or BSTR, the common conversions, go straight from the payload.
-    let raw = src.as_raw();
-    if let Some(n) = num_of(raw) {
-        if let Some(result) = from_number(raw, n, lcid, vt) {
-            return result.map(Variant);
-        }
-    } else if raw.vt == VarType::BSTR {
-        // SAFETY: a Variant's BSTR is null or live (its invariant).
-        if let Some(result) = unsafe { from_text(raw, lcid, vt) } {
-            return result.map(Variant);
-        }
+    // Number → number or BSTR and text → number, the common conversions, come back as
+    // payload bits in registers; the VARIANT is built here, in the caller's frame.
+    // SAFETY: a Variant's BSTR is null or live (its invariant).
+    let answer = unsafe { convert_scalar(src.as_raw(), lcid, vt) };
+    if answer.status == Converted::OK {
+        return Ok(Variant(VARIANT::scalar(vt, answer.bits)));
     }
-    // SAFETY: a Variant is valid and its pointers live (its invariant).
-    unsafe { change_type_raw(raw, lcid, flags, vt) }.map(Variant::wrap)
+    if answer.status != Converted::UNHANDLED {
+        return Err(Hresult(answer.status as i32));
+    }
+    change_type_general(src, lcid, flags, vt)
 }
 
-/// `VariantChangeType` from a non-null BSTR held by value to an integer type, R4 or R8: the
-/// text parsed under `lcid` straight into the result's payload; `None` for the other
-/// targets and for a null BSTR (the general path answers those). Flags play no part.
+/// The answer of [`convert_scalar`] as two integers, which the Rust ABI returns in two
+/// registers (an `Option<Result<u64, Hresult>>` goes through memory).
+#[derive(Clone, Copy)]
+struct Converted {
+    /// [`Converted::OK`], [`Converted::UNHANDLED`], or a failure HRESULT (negative).
+    status: i64,
+    /// The result's payload when `status` is OK.
+    bits: u64,
+}
+
+impl Converted {
+    const OK: i64 = 0;
+    const UNHANDLED: i64 = 1;
+
+    #[inline]
+    fn from_result(r: Result<u64, Hresult>) -> Converted {
+        match r {
+            Ok(bits) => Converted { status: Converted::OK, bits },
+            // Failure HRESULTs have the severity bit set: never OK or UNHANDLED.
+            Err(hr) => Converted { status: hr.0 as i64, bits: 0 },
+        }
+    }
+
+    #[inline]
+    fn from_option(r: Option<Result<u64, Hresult>>) -> Converted {
+        match r {
+            Some(r) => Converted::from_result(r),
+            None => Converted { status: Converted::UNHANDLED, bits: 0 },
+        }
+    }
+
+    /// Back to the `Option<Result<…>>` form, the result stored as a VARIANT of type `vt`.
+    #[inline]
+    fn into_variant(self, vt: VarType) -> Option<Result<VARIANT, Hresult>> {
+        match self.status {
+            Converted::OK => Some(Ok(VARIANT::scalar(vt, self.bits))),
+            Converted::UNHANDLED => None,
+            hr => Some(Err(Hresult(hr as i32))),
+        }
+    }
+}
+
+/// [`change_type_ex`] for the pairs [`convert_scalar`] leaves.
+#[inline(never)]
+fn change_type_general(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Result<Variant, Hresult> {
+    // SAFETY: a Variant is valid and its pointers live (its invariant).
+    unsafe { change_type_raw(src.as_raw(), lcid, flags, vt) }.map(Variant::wrap)
+}
+
+/// `VariantChangeType` for the common pairs, whose result is a scalar or a BSTR: a number
+/// held by value (integer, R4, R8, DATE) to a number, BOOL or BSTR, and a non-null BSTR to
+/// an integer, R4 or R8. The answer is the result's payload ([`payload`]: the value's bits,
+/// or the new BSTR's pointer), to be stored with [`VARIANT::scalar`] under `vt`: eight bytes
+/// that travel back in a register where a whole VARIANT would go through memory. `None`
+/// for every other pair, identical types included (a copy). Flags play no part for these
+/// sources.
+///
+/// # Safety
+/// A BSTR in `src` is null or live.
+#[inline(never)]
+unsafe fn convert_scalar(src: &VARIANT, lcid: u32, vt: VarType) -> Converted {
+    // SAFETY: forwarded contract.
+    Converted::from_option(unsafe { convert_scalar_inner(src, lcid, vt) })
+}
+
+/// [`convert_scalar`] in `Option<Result<…>>` form.
+///
+/// # Safety
+/// As [`convert_scalar`].
+#[inline]
+unsafe fn convert_scalar_inner(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<u64, Hresult>> {
+    if let Some(n) = num_of(src) {
+        let (from, to) = (fold_int(src.vt), fold_int(vt));
+        if from == to {
+            return None;
+        }
+        if to == VarType::BSTR {
+            return Some(number_to_bstr(from, n, lcid).map(|p| payload((p as usize).to_ne_bytes())));
+        }
+        return num_to_num(to, from, n);
+    }
+    if src.vt == VarType::BSTR {
+        // SAFETY: caller contract.
+        return unsafe { text_to_number(src, lcid, vt) };
+    }
+    None
+}
+
+/// A non-null BSTR held by value to an integer type, R4 or R8: the text parsed under
+/// `lcid`; `None` for the other targets and for a null BSTR (the general path answers
+/// those).
 ///
 /// # Safety
 /// `src` is a VT_BSTR VARIANT whose pointer is null or a live BSTR.
 #[inline]
-unsafe fn from_text(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<VARIANT, Hresult>> {
+unsafe fn text_to_number(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<u64, Hresult>> {
     let target = match fold_int(vt) {
         VarType::I1 => NumTarget::I1,
         VarType::I2 => NumTarget::I2,
@@ -95,7 +180,7 @@ unsafe fn from_text(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<VARI
     }
     // SAFETY: a live BSTR (caller contract).
     let text = unsafe { bstr_shim::units(p) };
-    let bits = parse_target(text, lcid, target).and_then(|n| {
+    Some(parse_target(text, lcid, target).and_then(|n| {
         Ok(match n {
             Number::I1(x) => payload(x.to_ne_bytes()),
             Number::UI1(x) => payload(x.to_ne_bytes()),
@@ -111,49 +196,39 @@ unsafe fn from_text(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result<VARI
             // answer as a mismatch, and so does this path.
             Number::Cy(_) | Number::Decimal(_) => return Err(Hresult::DISP_E_TYPEMISMATCH),
         })
-    });
-    Some(bits.map(|bits| VARIANT::scalar(vt, bits)))
+    }))
 }
 
-/// `VariantChangeType` from a number held by value (`n`, read from `src`: an integer, R4,
-/// R8 or DATE) to a number, BOOL or BSTR; `None` for identical types (a copy) and for the
-/// other targets. Flags play no part for these sources.
-#[inline]
-fn from_number(src: &VARIANT, n: Num, lcid: u32, vt: VarType) -> Option<Result<VARIANT, Hresult>> {
-    let (from, to) = (fold_int(src.vt), fold_int(vt));
-    if from == to {
-        return None;
-    }
-    if to == VarType::BSTR {
-        return Some(number_to_bstr(from, n, lcid).map(|mut out| {
-            out.vt = vt;
-            out
-        }));
-    }
-    let bits = num_to_num(to, from, n)?;
-    Some(bits.map(|bits| scalar_bits(vt, bits)))
-}
-
-/// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]).
-fn number_to_bstr(from: VarType, n: Num, lcid: u32) -> Result<VARIANT, Hresult> {
+/// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]): the new
+/// BSTR.
+fn number_to_bstr(from: VarType, n: Num, lcid: u32) -> Result<*mut u16, Hresult> {
     let l = loc(lcid)?;
     match (from, n) {
         (_, Num::I(i)) => int_bstr(i < 0, i.unsigned_abs()),
         (_, Num::U(u)) => int_bstr(false, u),
-        (VarType::R4, Num::F(x)) => bstr_of(format::r4_to_text(x as f32, l).as_slice()),
-        (VarType::R8, Num::F(x)) => bstr_of(format::r8_to_text(x, l).as_slice()),
+        (VarType::R4, Num::F(x)) => text_bstr(format::r4_to_text(x as f32, l).as_slice()),
+        (VarType::R8, Num::F(x)) => text_bstr(format::r8_to_text(x, l).as_slice()),
         (_, Num::F(x)) => {
             // DATE
             let mut text = TextBuf::default();
             format::write_date(&mut text, Date(x), l, 0)?;
-            bstr_of(text.as_slice())
+            text_bstr(text.as_slice())
         }
     }
 }
 
+/// A new BSTR holding `units`.
+fn text_bstr(units: &[u16]) -> Result<*mut u16, Hresult> {
+    let p = bstr_shim::alloc_units(units);
+    if p.is_null() {
+        return Err(Hresult::E_OUTOFMEMORY);
+    }
+    Ok(p)
+}
+
 /// An integer's decimal text (no grouping, `-` for negatives, in every locale) written
 /// straight into a new BSTR.
-fn int_bstr(negative: bool, magnitude: u64) -> Result<VARIANT, Hresult> {
+fn int_bstr(negative: bool, magnitude: u64) -> Result<*mut u16, Hresult> {
     let digits = format::decimal_len(magnitude);
     let sign = negative as usize;
     // SAFETY: every unit is written: the sign (when negative) and the `digits` digits after it.
@@ -170,9 +245,7 @@ fn int_bstr(negative: bool, magnitude: u64) -> Result<VARIANT, Hresult> {
     if p.is_null() {
         return Err(Hresult::E_OUTOFMEMORY);
     }
-    let mut out = VARIANT::with_vt(VarType::BSTR);
-    out.data.ptr = p.cast();
-    Ok(out)
+    Ok(p)
 }
 
 /// The by-value VARTYPEs whose VARIANTs are valid whatever their payload (no pointer to
@@ -193,15 +266,9 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         // Both tags are valid and the source needs no payload check: straight to the
         // conversion (what the general path below does for these tags, minus its checks),
         // number → number or BSTR, text → number first.
-        if let Some(n) = num_of(src) {
-            if let Some(result) = from_number(src, n, lcid, vt) {
-                return result;
-            }
-        } else if src.vt == VarType::BSTR {
-            // SAFETY: caller contract: the BSTR is null or live.
-            if let Some(result) = unsafe { from_text(src, lcid, vt) } {
-                return result;
-            }
+        // SAFETY: caller contract: the BSTR is null or live.
+        if let Some(result) = unsafe { convert_scalar(src, lcid, vt) }.into_variant(vt) {
+            return result;
         }
         // SAFETY: caller contract.
         let mut out = unsafe { coerce(src, lcid, flags, vt) }?;
@@ -359,13 +426,12 @@ unsafe fn coerce(ps: &VARIANT, lcid: u32, flags: u16, vt_in: VarType) -> Result<
     }
     let mismatch = Err(Hresult::DISP_E_TYPEMISMATCH);
 
-    // Number → number or BSTR, the common case, straight from the payload.
-    let num = num_of(ps);
-    if let Some(n) = num {
-        if let Some(result) = from_number(ps, n, lcid, vt_in) {
-            return result;
-        }
+    // Number → number or BSTR and text → number, the common cases, straight from the payload.
+    // SAFETY: caller contract: the BSTR is null or live.
+    if let Some(result) = unsafe { convert_scalar(ps, lcid, vt_in) }.into_variant(vt_in) {
+        return result;
     }
+    let num = num_of(ps);
 
     // SAFETY: ps is valid and its BSTR (if any) outlives this call (caller contract).
     let value = unsafe { value_of(ps) };
@@ -566,18 +632,12 @@ fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<u64, Hresult>
 }
 
 /// The first eight payload bytes of a scalar VARIANT holding a value whose native bytes are
-/// `bytes` (zero beyond them), as one integer; [`scalar_bits`] stores it back.
+/// `bytes` (zero beyond them), as one integer; [`VARIANT::scalar`] stores it back.
 #[inline]
 fn payload<const N: usize>(bytes: [u8; N]) -> u64 {
     let mut p = [0u8; 8];
     p[..N].copy_from_slice(&bytes);
     u64::from_ne_bytes(p)
-}
-
-/// A VARIANT of type `vt` whose payload is `bits` (see [`payload`]).
-#[inline]
-fn scalar_bits(vt: VarType, bits: u64) -> VARIANT {
-    VARIANT::scalar(vt, bits)
 }
 
 /// The raw VARIANT_BOOL of a VT_BOOL source (VariantChangeType keeps its value: 1 stays 1).
@@ -751,5 +811,5 @@ fn int_bits(vt: VarType, x: i128) -> u64 {
 }
 
 fn store_int(vt: VarType, x: i128) -> VARIANT {
-    scalar_bits(vt, int_bits(vt, x))
+    VARIANT::scalar(vt, int_bits(vt, x))
 }
