@@ -100,15 +100,7 @@ proptest! {
         let d = if days >= 0 { days as f64 + secs as f64 / 86400.0 } else { days as f64 - secs as f64 / 86400.0 };
         let st = Date(d).to_system_time().unwrap();
         // Independent civil date: days since 1899-12-30 = days since 1970-01-01 + 25569.
-        let z = days - 25569 + 719468;
-        let era = z.div_euclid(146097);
-        let doe = z.rem_euclid(146097);
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+        let (year, month, day) = civil(days);
         prop_assert_eq!((st.year as i64, st.month as i64, st.day as i64), (year, month, day));
         prop_assert_eq!(st.day_of_week as i64, (days + 6).rem_euclid(7)); // 1899-12-30 was a Saturday
         prop_assert_eq!((st.hour as i64, st.minute as i64, st.second as i64), (secs / 3600, secs / 60 % 60, secs % 60));
@@ -133,6 +125,89 @@ proptest! {
         let round = back(&Variant::from(r), VarType::BSTR, VarType::R8);
         let VariantValue::R8(x) = round.value() else { panic!() };
         prop_assert!((x - r).abs() <= r.abs() * 1e-14, "{r} -> {x}");
+    }
+}
+
+/// The civil date of a day count since 1899-12-30 (Howard Hinnant's days-to-civil).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days - 25569 + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z.rem_euclid(146097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + if month <= 2 { 1 } else { 0 }, month, day)
+}
+
+fn text(v: &Variant) -> String {
+    String::try_from(v).unwrap()
+}
+
+const POW10: [f64; 11] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+proptest! {
+    /// Numbers → BSTR, against Rust's own integer formatting.
+    #[test]
+    fn integers_print_as_rust_prints_them(i in any::<i64>(), u in any::<u64>(), small in any::<i32>(), b in any::<u8>()) {
+        prop_assert_eq!(text(&change_type(&Variant::from(i), VarType::BSTR, 0).unwrap()), i.to_string());
+        prop_assert_eq!(text(&change_type(&Variant::from(u), VarType::BSTR, 0).unwrap()), u.to_string());
+        prop_assert_eq!(text(&change_type(&Variant::from(small), VarType::BSTR, 0).unwrap()), small.to_string());
+        prop_assert_eq!(text(&change_type(&Variant::from(b), VarType::BSTR, 0).unwrap()), b.to_string());
+        // ... and back: BSTR → I8 / I4 read the digits.
+        let s = Variant::from(i.to_string().as_str());
+        prop_assert_eq!(i64::try_from(&change_type(&s, VarType::I8, 0).unwrap()), Ok(i));
+        let want = i32::try_from(i).map_err(|_| Hresult::DISP_E_OVERFLOW);
+        prop_assert_eq!(change_type(&s, VarType::I4, 0).map(|v| i32::try_from(&v).unwrap()), want);
+    }
+
+    /// R8 → integer types: half-to-even rounding (std's `round_ties_even`) within the target's
+    /// range extended by half a unit, DISP_E_OVERFLOW outside.
+    #[test]
+    fn reals_round_half_to_even_into_integers(f in -5e9f64..5e9, half in -3_000_000_000i64..3_000_000_000) {
+        for x in [f, half as f64 + 0.5, half as f64] {
+            let r = x.round_ties_even();
+            let want_i4 = if (-2147483648.5..2147483647.5).contains(&x) { Ok(r as i32) } else { Err(Hresult::DISP_E_OVERFLOW) };
+            prop_assert_eq!(change_type(&Variant::from(x), VarType::I4, 0).map(|v| i32::try_from(&v).unwrap()), want_i4, "{}", x);
+            let want_ui2 = if (-0.5..65535.5).contains(&x) { Ok(r as u16) } else { Err(Hresult::DISP_E_OVERFLOW) };
+            prop_assert_eq!(change_type(&Variant::from(x), VarType::UI2, 0).map(|v| u16::try_from(&v).unwrap()), want_ui2, "{}", x);
+            prop_assert_eq!(change_type(&Variant::from(x), VarType::I8, 0).map(|v| i64::try_from(&v).unwrap()), Ok(r as i64), "{}", x);
+        }
+    }
+
+    /// BSTR → R8 for plain decimal text of up to 15 digits, 10 of them after the point:
+    /// oleaut32 divides the digits (an exact integer) by a power of ten once, a correctly
+    /// rounded division computed here from the integer and the digit count.
+    #[test]
+    fn decimal_text_parses_as_one_correctly_rounded_division(int in 0u64..100_000, frac in 0u64..10_000_000_000, frac_digits in 0usize..=10, neg in any::<bool>()) {
+        let frac = frac % 10u64.pow(frac_digits as u32);
+        let int_digits = if int == 0 { 0 } else { int.to_string().len() };
+        prop_assume!(int_digits + frac_digits <= 15);
+        let s = if frac_digits == 0 {
+            format!("{}{}", if neg { "-" } else { "" }, int)
+        } else {
+            format!("{}{}.{:0width$}", if neg { "-" } else { "" }, int, frac, width = frac_digits)
+        };
+        let n = int * 10u64.pow(frac_digits as u32) + frac;
+        let magnitude = n as f64 / POW10[frac_digits];
+        let want = if neg { -magnitude } else { magnitude };
+        let got = change_type(&Variant::from(s.as_str()), VarType::R8, 0).unwrap();
+        let VariantValue::R8(x) = got.value() else { panic!("{s}: {:?}", got) };
+        prop_assert_eq!(x.to_bits(), want.to_bits(), "{}: {} vs {}", s, x, want);
+    }
+
+    /// DATE → BSTR under en-US ("M/d/yyyy h:mm:ss tt"), against an independent civil-date
+    /// computation; whole days print the date only, day 0 the time only.
+    #[test]
+    fn dates_print_as_en_us_short_date_and_time(days in -657434i64..=2958465, secs in 0i64..86400) {
+        let d = if days >= 0 { days as f64 + secs as f64 / 86400.0 } else { days as f64 - secs as f64 / 86400.0 };
+        let (y, m, dd) = civil(days);
+        let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let time = format!("{}:{:02}:{:02} {}", if h % 12 == 0 { 12 } else { h % 12 }, mi, s, if h >= 12 { "PM" } else { "AM" });
+        let date = format!("{m}/{dd}/{y}");
+        let want = if days == 0 { time } else if secs == 0 { date } else { format!("{date} {time}") };
+        prop_assert_eq!(text(&change_type(&Variant::from(Date(d)), VarType::BSTR, 0).unwrap()), want);
     }
 }
 

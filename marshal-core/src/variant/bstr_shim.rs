@@ -1,11 +1,52 @@
 //! BSTR allocation for VARIANT payloads, delegated to [`crate::bstr::Bstr`] so that VARIANTs
 //! and every other BSTR of the process share one allocator.
 
+use core::mem::MaybeUninit;
+
 use crate::bstr::Bstr;
 
 /// Allocates a BSTR holding `units`; null on allocation failure.
+#[inline]
 pub(crate) fn alloc_units(units: &[u16]) -> *mut u16 {
     Bstr::from_wide(units).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
+}
+
+/// Allocates a BSTR of `len` code units and lets `fill` write them; null on allocation
+/// failure (or a length beyond what a BSTR can hold).
+///
+/// # Safety
+/// `fill` initialises every one of the `len` units it is given.
+#[inline]
+pub(crate) unsafe fn alloc_fill(len: usize, fill: impl FnOnce(&mut [MaybeUninit<u16>])) -> *mut u16 {
+    let Some(byte_len) = len.checked_mul(2) else { return core::ptr::null_mut() };
+    // SAFETY: `fill` writes all `len` units = `byte_len` bytes (this function's contract).
+    let bstr = unsafe {
+        Bstr::from_fill(byte_len, |p| {
+            // SAFETY: `p` is the payload: `len` units, 2-aligned (BstrAllocator contract);
+            // MaybeUninit makes no claim on its contents.
+            fill(core::slice::from_raw_parts_mut(p.cast::<MaybeUninit<u16>>(), len))
+        })
+    };
+    bstr.map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
+}
+
+/// Allocates a BSTR holding `s` as UTF-16; null on allocation failure. ASCII text (the
+/// common case for VARIANT strings) is widened straight into the BSTR's payload, a loop
+/// the compiler vectorises; other text goes through the crate's transcoder.
+pub(crate) fn alloc_str(s: &str) -> *mut u16 {
+    if s.is_ascii() {
+        let bytes = s.as_bytes();
+        // SAFETY: the fill writes all `bytes.len()` units (one per byte).
+        unsafe {
+            alloc_fill(bytes.len(), |units| {
+                for (unit, &byte) in units.iter_mut().zip(bytes) {
+                    unit.write(byte as u16);
+                }
+            })
+        }
+    } else {
+        crate::strings::transcode::str_to_bstr(s).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
+    }
 }
 
 /// A copy of a BSTR with the same byte length (`SysAllocStringByteLen(p, SysStringByteLen(p))`,
@@ -27,6 +68,7 @@ pub(crate) unsafe fn copy(p: *const u16) -> Result<*mut u16, crate::hresult::Hre
 ///
 /// # Safety
 /// `p` is null or a live BSTR of the process's allocator, not used afterwards.
+#[inline]
 pub(crate) unsafe fn free(p: *mut u16) {
     // SAFETY: forwarded contract; dropping the Bstr frees it exactly once.
     drop(unsafe { Bstr::from_raw(p) });

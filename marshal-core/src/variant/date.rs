@@ -70,6 +70,25 @@ fn dmy_from_julian(jd: i32) -> (i32, i32, i32) {
     (year, month, day)
 }
 
+/// The whole days of an in-range DATE, truncated toward zero (oleaut32: `ceil` below zero,
+/// `floor` above). A cast does it without libm: DATEs in range are far below 2^63.
+#[inline]
+pub(crate) fn whole_days(d: f64) -> f64 {
+    debug_assert!(d.abs() < 1e9);
+    (d as i64) as f64
+}
+
+/// `floor` for the small values of the DATE arithmetic (|x| < 2^52), without libm.
+#[inline]
+fn floor_in_date_range(x: f64) -> f64 {
+    let t = (x as i64) as f64;
+    if t > x {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
 const JULIAN_OFFSET: i32 = 1757585 + 657434; // days from the Julian epoch to 1899-12-30 (+DATE_MIN shift)
 
 /// `VARIANT_RollUdate`: normalises out-of-range fields by carrying into the next field.
@@ -158,7 +177,7 @@ impl Date {
         if !(d > DATE_MIN - 1.0 && d < DATE_MAX + 1.0) {
             return Err(Hresult::E_INVALIDARG);
         }
-        let date_part = if d < 0.0 { d.ceil() } else { d.floor() };
+        let date_part = whole_days(d);
         let mut time_part = (d - date_part).abs() + 0.00000000001;
         if time_part >= 1.0 {
             time_part -= 0.00000000001;
@@ -167,7 +186,7 @@ impl Date {
         let (year, month, day) = dmy_from_julian(julian);
         let mut st = SystemTime { year: year as u16, month: month as u16, day: day as u16, ..SystemTime::default() };
         let dp = (date_part + 1.5) / 7.0;
-        let dow = ((dp - dp.floor()) * 7.0) as u16;
+        let dow = ((dp - floor_in_date_range(dp)) * 7.0) as u16;
         st.day_of_week = match dow {
             0 => 5,
             1 => 6,

@@ -6,7 +6,7 @@
 
 use core::fmt::Write;
 
-use super::locale::Locale;
+use super::locale::{Locale, Picture, PictureItem};
 use super::{Currency, Date, Decimal};
 use crate::hresult::Hresult;
 
@@ -28,11 +28,17 @@ impl TextBuf {
     pub fn as_slice(&self) -> &[u16] {
         &self.buf[..self.len]
     }
+    #[inline]
     fn push(&mut self, u: u16) {
         if self.len < self.buf.len() {
             self.buf[self.len] = u;
             self.len += 1;
         }
+    }
+    fn push_units(&mut self, units: &[u16]) {
+        let n = units.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&units[..n]);
+        self.len += n;
     }
     fn push_str(&mut self, s: &str) {
         for u in s.encode_utf16() {
@@ -177,34 +183,102 @@ pub fn r4_to_text(v: f32, loc: &Locale) -> TextBuf {
 /// `VarBstrFromI8` and the other integer forms.
 pub fn i64_to_text(v: i64) -> TextBuf {
     let mut out = TextBuf::default();
-    if v < 0 {
-        out.push(b'-' as u16);
-    }
-    u64_digits(v.unsigned_abs(), &mut out);
+    out.push_units(IntText::signed(v).as_units());
     out
 }
 
 /// `VarBstrFromUI8`.
 pub fn u64_to_text(v: u64) -> TextBuf {
     let mut out = TextBuf::default();
-    u64_digits(v, &mut out);
+    out.push_units(IntText::unsigned(v).as_units());
     out
 }
 
-fn u64_digits(mut v: u64, out: &mut TextBuf) {
-    let mut tmp = [0u8; 20];
-    let mut n = 0;
-    loop {
-        tmp[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
+/// "00" "01" … "99": two digits per division by 100.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// The number of decimal digits of `v` (1 for zero).
+#[inline]
+pub(crate) fn decimal_len(v: u64) -> usize {
+    // floor(log10) from the bit length (×1233/4096 ≈ log10 2), then one comparison to fix
+    // the estimate: a handful of instructions where `ilog10` compares its way down.
+    // `v | 1` has the digit count of `v` (a power of ten is even) and avoids zero.
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
         }
+        t
+    };
+    let v = v | 1;
+    let bits = 64 - v.leading_zeros() as usize;
+    let estimate = (bits * 1233) >> 12;
+    estimate + (v >= POW10[estimate]) as usize
+}
+
+/// Writes the `len` = [`decimal_len`]`(v)` decimal digits of `v` as UTF-16 code units,
+/// through `put(index, unit)` for every index in `0..len`, two digits per division.
+#[inline]
+pub(crate) fn write_decimal(mut v: u64, len: usize, mut put: impl FnMut(usize, u16)) {
+    debug_assert_eq!(len, decimal_len(v));
+    let mut end = len;
+    while v >= 100 {
+        let pair = (v % 100) as usize * 2;
+        v /= 100;
+        end -= 2;
+        put(end, DIGIT_PAIRS[pair] as u16);
+        put(end + 1, DIGIT_PAIRS[pair + 1] as u16);
     }
-    while n > 0 {
-        n -= 1;
-        out.push(tmp[n] as u16);
+    if v >= 10 {
+        let pair = v as usize * 2;
+        put(end - 2, DIGIT_PAIRS[pair] as u16);
+        put(end - 1, DIGIT_PAIRS[pair + 1] as u16);
+    } else {
+        put(end - 1, b'0' as u16 + v as u16);
+    }
+}
+
+/// An integer's decimal text as UTF-16 (`-` and up to 20 digits) in a small stack buffer:
+/// what `VarBstrFromI4` and the other integer forms print.
+pub(crate) struct IntText {
+    buf: [u16; 21],
+    len: usize,
+}
+
+impl IntText {
+    /// The text of a signed value.
+    #[inline]
+    pub(crate) fn signed(v: i64) -> IntText {
+        IntText::new(v < 0, v.unsigned_abs())
+    }
+
+    /// The text of an unsigned value.
+    #[inline]
+    pub(crate) fn unsigned(v: u64) -> IntText {
+        IntText::new(false, v)
+    }
+
+    #[inline]
+    fn new(negative: bool, magnitude: u64) -> IntText {
+        let mut buf = [0u16; 21];
+        let sign = negative as usize;
+        buf[0] = b'-' as u16;
+        let digits = decimal_len(magnitude);
+        write_decimal(magnitude, digits, |i, u| buf[sign + i] = u);
+        IntText { buf, len: sign + digits }
+    }
+
+    /// The text.
+    #[inline]
+    pub(crate) fn as_units(&self) -> &[u16] {
+        &self.buf[..self.len]
     }
 }
 
@@ -236,90 +310,120 @@ pub fn bool_to_text(v: bool, loc: &Locale, local_bool: bool) -> TextBuf {
     out
 }
 
-fn push_num(out: &mut TextBuf, v: u32, width: usize) {
-    let mut tmp = [0u8; 10];
-    let mut n = 0;
-    let mut x = v;
-    loop {
-        tmp[n] = b'0' + (x % 10) as u8;
-        n += 1;
-        x /= 10;
-        if x == 0 {
-            break;
+/// A cursor over a [`TextBuf`]'s units whose length lives in a local while a picture is
+/// written (through `&mut TextBuf` the compiler reloads and stores the length around
+/// every unit written).
+struct Cursor<'a> {
+    buf: &'a mut [u16; 64],
+    len: usize,
+}
+
+impl Cursor<'_> {
+    #[inline]
+    fn push(&mut self, u: u16) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = u;
+            self.len += 1;
         }
     }
-    while n < width {
-        tmp[n] = b'0';
-        n += 1;
+
+    /// `v` in decimal, zero-padded to `width` digits.
+    #[inline]
+    fn num(&mut self, v: u32, width: usize) {
+        if v < 100 && width <= 2 {
+            // Day, month, hour, minute, second, two-digit year: one or two digits.
+            let pair = v as usize * 2;
+            if v >= 10 || width == 2 {
+                self.push(DIGIT_PAIRS[pair] as u16);
+            }
+            self.push(DIGIT_PAIRS[pair + 1] as u16);
+        } else {
+            self.wide_num(v, width);
+        }
     }
-    while n > 0 {
-        n -= 1;
-        out.push(tmp[n] as u16);
+
+    /// [`Cursor::num`] for a year (or anything from 100 up, or wider than two digits).
+    #[inline(never)]
+    fn wide_num(&mut self, v: u32, width: usize) {
+        let len = decimal_len(v as u64);
+        for _ in len..width {
+            self.push(b'0' as u16);
+        }
+        let mut digits = [0u16; 20];
+        write_decimal(v as u64, len, |i, u| digits[i] = u);
+        for &u in &digits[..len] {
+            self.push(u);
+        }
+    }
+
+    #[inline]
+    fn text(&mut self, s: &str) {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.push(b as u16);
+            }
+        } else {
+            for u in s.encode_utf16() {
+                self.push(u);
+            }
+        }
     }
 }
 
-fn picture(out: &mut TextBuf, pic: &str, st: &super::SystemTime, loc: &Locale) {
-    let b = pic.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let mut run = 1;
-        while i + run < b.len() && b[i + run] == c {
-            run += 1;
-        }
-        match c {
-            b'd' => push_num(out, st.day as u32, run.min(2)),
-            b'M' => push_num(out, st.month as u32, run.min(2)),
-            b'y' => {
-                if run >= 3 {
-                    push_num(out, st.year as u32, 1)
-                } else {
-                    push_num(out, st.year as u32 % 100, run)
-                }
-            }
-            b'h' => {
+/// Writes the fields of a date or time picture.
+fn picture(out: &mut TextBuf, pic: &Picture, st: &super::SystemTime, loc: &Locale) {
+    let mut w = Cursor { buf: &mut out.buf, len: out.len };
+    for &item in pic.items() {
+        match item {
+            PictureItem::Day(width) => w.num(st.day as u32, width as usize),
+            PictureItem::Month(width) => w.num(st.month as u32, width as usize),
+            PictureItem::Year => w.num(st.year as u32, 1),
+            PictureItem::ShortYear(width) => w.num(st.year as u32 % 100, width as usize),
+            PictureItem::Hour12(width) => {
                 let h = st.hour % 12;
-                push_num(out, if h == 0 { 12 } else { h } as u32, run.min(2))
+                w.num(if h == 0 { 12 } else { h } as u32, width as usize)
             }
-            b'H' => push_num(out, st.hour as u32, run.min(2)),
-            b'm' => push_num(out, st.minute as u32, run.min(2)),
-            b's' => push_num(out, st.second as u32, run.min(2)),
-            b't' => out.push_str(loc.am_pm[(st.hour >= 12) as usize]),
-            _ => {
-                for _ in 0..run {
-                    out.push(c as u16);
-                }
-            }
+            PictureItem::Hour24(width) => w.num(st.hour as u32, width as usize),
+            PictureItem::Minute(width) => w.num(st.minute as u32, width as usize),
+            PictureItem::Second(width) => w.num(st.second as u32, width as usize),
+            PictureItem::AmPm => w.text(loc.am_pm[(st.hour >= 12) as usize]),
+            PictureItem::Literal(c) => w.push(c),
         }
-        i += run;
     }
+    out.len = w.len;
 }
 
 /// `VarBstrFromDate` with `VAR_TIMEVALUEONLY` (1) / `VAR_DATEVALUEONLY` (2): the short date,
 /// the time, or both; a DATE without a date part prints only the time, one without a time
 /// part only the date. `E_INVALIDARG` outside the DATE range.
 pub fn date_to_text(v: Date, loc: &Locale, flags: u32) -> Result<TextBuf, Hresult> {
+    let mut out = TextBuf::default();
+    write_date(&mut out, v, loc, flags)?;
+    Ok(out)
+}
+
+/// [`date_to_text`] into a buffer of the caller's (no copy of the text on return).
+pub(crate) fn write_date(out: &mut TextBuf, v: Date, loc: &Locale, flags: u32) -> Result<(), Hresult> {
     let st = v.to_system_time()?;
     let mut flags = flags;
     let d = v.0;
-    let whole = if d < 0.0 { d.ceil() } else { d.floor() };
+    let whole = super::date::whole_days(d);
     let partial = d - whole;
     if whole == 0.0 {
         flags |= 1;
     } else if partial.abs() < 1e-12 {
         flags |= 2;
     }
-    let mut out = TextBuf::default();
     if flags & 1 == 0 {
-        picture(&mut out, loc.short_date, &st, loc);
+        picture(out, &loc.short_date, &st, loc);
     }
     if flags & 2 == 0 {
         if out.len != 0 {
             out.push(b' ' as u16);
         }
-        picture(&mut out, loc.time_format, &st, loc);
+        picture(out, &loc.time_format, &st, loc);
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -330,6 +434,55 @@ mod tests {
         let mut t = TextBuf::default();
         format_g(v, p, &mut t);
         t.to_string_lossy()
+    }
+
+    #[test]
+    fn integer_text_matches_rust_formatting() {
+        // Rust's own `Display` is the independent reference for decimal integer text.
+        let mut values = vec![0i64, 1, -1, 9, 10, -10, 99, 100, 101, 999, 1000, i64::MIN, i64::MAX, -123456789];
+        let mut p = 1i64;
+        for _ in 0..18 {
+            p *= 10;
+            values.extend([p - 1, p, p + 1, -(p - 1), -p]);
+        }
+        for v in values {
+            assert_eq!(String::from_utf16_lossy(IntText::signed(v).as_units()), v.to_string());
+            assert_eq!(i64_to_text(v).to_string_lossy(), v.to_string());
+        }
+        for v in [0u64, 7, 42, u64::MAX, u64::MAX / 10, 10_000_000_000_000_000_000] {
+            assert_eq!(String::from_utf16_lossy(IntText::unsigned(v).as_units()), v.to_string());
+            assert_eq!(u64_to_text(v).to_string_lossy(), v.to_string());
+        }
+    }
+
+    #[test]
+    fn decimal_len_counts_digits_at_every_power_of_ten() {
+        assert_eq!(decimal_len(0), 1);
+        assert_eq!(decimal_len(u64::MAX), 20);
+        let mut p = 1u64;
+        for digits in 1..=19 {
+            assert_eq!(decimal_len(p), digits, "{p}");
+            assert_eq!(decimal_len(p - 1), if p == 1 { 1 } else { digits - 1 }, "{}", p - 1);
+            assert_eq!(decimal_len(p + 1), digits, "{}", p + 1);
+            p *= 10;
+        }
+        assert_eq!(decimal_len(p), 20);
+        assert_eq!(decimal_len(p - 1), 19);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_len_is_the_length_of_display(v in proptest::prelude::any::<u64>(), shift in 0u32..64) {
+            proptest::prop_assert_eq!(decimal_len(v), v.to_string().len());
+            let w = v >> shift;
+            proptest::prop_assert_eq!(decimal_len(w), w.to_string().len());
+        }
+
+        #[test]
+        fn integer_text_is_display(v in proptest::prelude::any::<i64>(), u in proptest::prelude::any::<u64>()) {
+            proptest::prop_assert_eq!(String::from_utf16_lossy(IntText::signed(v).as_units()), v.to_string());
+            proptest::prop_assert_eq!(String::from_utf16_lossy(IntText::unsigned(u).as_units()), u.to_string());
+        }
     }
 
     #[test]

@@ -2,6 +2,101 @@
 //! supports: 0x0409 (en-US, also what LCID 0 / LOCALE_USER_DEFAULT resolve to), 0x007F
 //! (invariant), 0x0407 (de-DE) and 0x0411 (ja-JP). Values are those Wine 8 reports.
 
+/// One element of a date or time picture: a field with its width in digits, the AM/PM
+/// designator, or a literal character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PictureItem {
+    /// `d` / `dd`: day of the month.
+    Day(u8),
+    /// `M` / `MM`: month.
+    Month(u8),
+    /// `yyy…`: the whole year.
+    Year,
+    /// `y` / `yy`: the year modulo 100.
+    ShortYear(u8),
+    /// `h` / `hh`: hour 1–12.
+    Hour12(u8),
+    /// `H` / `HH`: hour 0–23.
+    Hour24(u8),
+    /// `m` / `mm`.
+    Minute(u8),
+    /// `s` / `ss`.
+    Second(u8),
+    /// `t…`: the locale's AM or PM text.
+    AmPm,
+    /// Any other character, printed as it is (one per byte of the picture).
+    Literal(u16),
+}
+
+/// A `GetDateFormat` / `GetTimeFormat` picture such as `"M/d/yyyy"`, split into
+/// [`PictureItem`]s once, when the locale table is compiled, so that formatting a DATE only
+/// walks the items.
+#[derive(Clone, Copy, Debug)]
+pub struct Picture {
+    text: &'static str,
+    items: [PictureItem; Picture::CAPACITY],
+    len: usize,
+}
+
+impl Picture {
+    /// The most items a picture may have.
+    pub const CAPACITY: usize = 24;
+
+    /// Parses a picture (a run of one field letter is one field; a run of 3 or more `y` is
+    /// the whole year). Pictures longer than [`Picture::CAPACITY`] items do not compile.
+    pub const fn new(text: &'static str) -> Picture {
+        let b = text.as_bytes();
+        let mut items = [PictureItem::Literal(0); Picture::CAPACITY];
+        let mut len = 0;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let mut run = 1;
+            while i + run < b.len() && b[i + run] == c {
+                run += 1;
+            }
+            let width = if run < 2 { run as u8 } else { 2 };
+            let field = match c {
+                b'd' => Some(PictureItem::Day(width)),
+                b'M' => Some(PictureItem::Month(width)),
+                b'y' => Some(if run >= 3 { PictureItem::Year } else { PictureItem::ShortYear(run as u8) }),
+                b'h' => Some(PictureItem::Hour12(width)),
+                b'H' => Some(PictureItem::Hour24(width)),
+                b'm' => Some(PictureItem::Minute(width)),
+                b's' => Some(PictureItem::Second(width)),
+                b't' => Some(PictureItem::AmPm),
+                _ => None,
+            };
+            match field {
+                Some(item) => {
+                    items[len] = item;
+                    len += 1;
+                }
+                None => {
+                    let mut k = 0;
+                    while k < run {
+                        items[len] = PictureItem::Literal(c as u16);
+                        len += 1;
+                        k += 1;
+                    }
+                }
+            }
+            i += run;
+        }
+        Picture { text, items, len }
+    }
+
+    /// The picture as written.
+    pub const fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// Its items, in order.
+    pub fn items(&self) -> &[PictureItem] {
+        &self.items[..self.len]
+    }
+}
+
 /// Number, date and boolean texts of one locale.
 #[derive(Debug)]
 pub struct Locale {
@@ -26,9 +121,9 @@ pub struct Locale {
     /// `LOCALE_IDATE`: 0 = M/D/Y, 1 = D/M/Y, 2 = Y/M/D.
     pub idate: u32,
     /// `LOCALE_SSHORTDATE` picture (d, dd, M, MM, yyyy).
-    pub short_date: &'static str,
+    pub short_date: Picture,
     /// `LOCALE_STIMEFORMAT` picture (h, hh, H, HH, mm, ss, tt).
-    pub time_format: &'static str,
+    pub time_format: Picture,
     /// `LOCALE_S1159` / `LOCALE_S2359`.
     pub am_pm: [&'static str; 2],
     /// Month names (13th empty).
@@ -74,8 +169,8 @@ pub static EN_US: Locale = Locale {
     mon_thousand: b',' as u16,
     date_sep: b'/' as u16,
     idate: 0,
-    short_date: "M/d/yyyy",
-    time_format: "h:mm:ss tt",
+    short_date: Picture::new("M/d/yyyy"),
+    time_format: Picture::new("h:mm:ss tt"),
     am_pm: ["AM", "PM"],
     months: EN_MONTHS,
     abbrev_months: EN_ABBREV_MONTHS,
@@ -96,8 +191,8 @@ pub static INVARIANT: Locale = Locale {
     mon_thousand: b',' as u16,
     date_sep: b'/' as u16,
     idate: 0,
-    short_date: "MM/dd/yyyy",
-    time_format: "HH:mm:ss",
+    short_date: Picture::new("MM/dd/yyyy"),
+    time_format: Picture::new("HH:mm:ss"),
     am_pm: ["AM", "PM"],
     months: EN_MONTHS,
     abbrev_months: EN_ABBREV_MONTHS,
@@ -118,8 +213,8 @@ pub static DE_DE: Locale = Locale {
     mon_thousand: b'.' as u16,
     date_sep: b'.' as u16,
     idate: 1,
-    short_date: "d.M.yyyy",
-    time_format: "HH:mm:ss",
+    short_date: Picture::new("d.M.yyyy"),
+    time_format: Picture::new("HH:mm:ss"),
     am_pm: ["", ""],
     months: [
         "Januar",
@@ -153,8 +248,8 @@ pub static JA_JP: Locale = Locale {
     mon_thousand: b',' as u16,
     date_sep: b'/' as u16,
     idate: 2,
-    short_date: "yyyy/M/d",
-    time_format: "H:mm:ss",
+    short_date: Picture::new("yyyy/M/d"),
+    time_format: Picture::new("H:mm:ss"),
     am_pm: ["\u{5348}\u{524d}", "\u{5348}\u{5f8c}"],
     months: [
         "1\u{6708}",

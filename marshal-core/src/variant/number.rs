@@ -8,25 +8,26 @@
 use crate::hresult::Hresult;
 
 /// Rounds half to even the way oleaut32's `VARIANT_DutchRound` does, in f64.
+///
+/// oleaut32 splits the value into whole and fraction with `floor`/`ceil` and compares the
+/// fraction with ±0.5; that is round-half-to-even for every finite value. Here the FPU does
+/// it: adding and subtracting 2^52 to a magnitude below 2^52 rounds it to an integer under
+/// the default (nearest, ties-to-even) rounding mode, with no call to libm's `floor`/`ceil`
+/// (which baseline x86-64 has no instruction for). Larger magnitudes, infinities and NaN
+/// are already what the rounding gives back.
+#[inline]
 pub fn dutch_round(v: f64) -> f64 {
-    let whole = if v < 0.0 { v.ceil() } else { v.floor() };
-    let fract = v - whole;
-    if fract > 0.5 {
-        whole + 1.0
-    } else if fract == 0.5 {
-        whole + if whole % 2.0 != 0.0 { 1.0 } else { 0.0 }
-    } else if fract >= 0.0 {
-        whole
-    } else if fract == -0.5 {
-        whole - if whole % 2.0 != 0.0 { 1.0 } else { 0.0 }
-    } else if fract > -0.5 {
-        whole
+    const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
+    let magnitude = v.abs();
+    if magnitude < TWO_POW_52 {
+        ((magnitude + TWO_POW_52) - TWO_POW_52).copysign(v)
     } else {
-        whole - 1.0
+        v
     }
 }
 
 /// [`dutch_round`] then a saturating cast to i64 (callers check the range first).
+#[inline]
 pub(crate) fn dutch_round_i64(v: f64) -> i64 {
     dutch_round(v) as i64
 }
@@ -46,6 +47,7 @@ macro_rules! from_f64_int {
     ($name:ident, $t:ty, $lo:expr, $hi:expr, $bits:expr, $signed:expr) => {
         /// oleaut32's `Var…FromR8`: the range [MIN - 0.5, MAX + 0.5) (unsigned: [-0.5, MAX + 0.5)),
         /// then half-to-even rounding.
+        #[inline]
         pub fn $name(v: f64) -> Result<$t, Hresult> {
             if v.is_nan() {
                 return Ok(nan_result($bits, $signed) as $t);
@@ -66,6 +68,7 @@ from_f64_int!(u16_from_f64, u16, -0.5, 65535.5, 16, false);
 from_f64_int!(u32_from_f64, u32, -0.5, 4294967295.5, 32, false);
 
 /// `VarI8FromR8`: only values within ±2^62 are accepted.
+#[inline]
 pub fn i64_from_f64(v: f64) -> Result<i64, Hresult> {
     if v.is_nan() {
         return Ok(i64::MAX);
@@ -77,6 +80,7 @@ pub fn i64_from_f64(v: f64) -> Result<i64, Hresult> {
 }
 
 /// `VarUI8FromR8`: [-0.5, 1.844674407370955e19].
+#[inline]
 pub fn u64_from_f64(v: f64) -> Result<u64, Hresult> {
     if v.is_nan() {
         return Ok(i64::MAX as u64);
@@ -130,6 +134,74 @@ mod tests {
             (-3.5, -4.0),
         ] {
             assert_eq!(dutch_round(v), r, "{v}");
+        }
+    }
+
+    /// oleaut32's own formulation (`VARIANT_DutchRound`): whole part by floor/ceil, then
+    /// the fraction compared with ±0.5.
+    fn dutch_round_by_fraction(v: f64) -> f64 {
+        let whole = if v < 0.0 { v.ceil() } else { v.floor() };
+        let fract = v - whole;
+        if fract > 0.5 {
+            whole + 1.0
+        } else if fract == 0.5 {
+            whole + if whole % 2.0 != 0.0 { 1.0 } else { 0.0 }
+        } else if fract >= 0.0 {
+            whole
+        } else if fract == -0.5 {
+            whole - if whole % 2.0 != 0.0 { 1.0 } else { 0.0 }
+        } else if fract > -0.5 {
+            whole
+        } else {
+            whole - 1.0
+        }
+    }
+
+    fn same(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    #[test]
+    fn dutch_round_agrees_with_the_fraction_formulation_and_std_on_edges() {
+        let edges = [
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            1.5,
+            2.5,
+            -1.5,
+            -2.5,
+            4503599627370495.5,
+            -4503599627370495.5,
+            4503599627370496.0,
+            4503599627370497.0,
+            9007199254740993.0,
+            2251799813685247.5,
+            1e300,
+            -1e300,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for v in edges {
+            assert!(same(dutch_round(v), dutch_round_by_fraction(v)), "{v:e}");
+            assert!(same(dutch_round(v), v.round_ties_even()), "{v:e}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dutch_round_is_round_half_even(bits in proptest::prelude::any::<u64>(), half in -1_000_000i64..1_000_000) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assert!(same(dutch_round(v), dutch_round_by_fraction(v)), "{v:e}");
+            proptest::prop_assert!(same(dutch_round(v), v.round_ties_even()), "{v:e}");
+            let h = half as f64 + 0.5;
+            proptest::prop_assert!(same(dutch_round(h), dutch_round_by_fraction(h)), "{h}");
         }
     }
 

@@ -139,10 +139,38 @@ impl Default for Variant {
 }
 
 impl Drop for Variant {
+    #[inline]
     fn drop(&mut self) {
-        // SAFETY: the invariant of Variant is that its payload is owned and valid.
-        unsafe { clear_in_place(&mut self.0) };
+        // Scalars own nothing: their drop is this one test, inlined at every drop site. A
+        // BSTR is freed right here; interfaces, records and arrays take the general path.
+        let vt = self.0.vt;
+        if owns_payload(vt) {
+            if vt == VarType::BSTR {
+                // SAFETY: a Variant owns its BSTR (null or live, from the process allocator).
+                unsafe { bstr_shim::free(self.0.data.ptr as *mut u16) }
+            } else {
+                // SAFETY: the invariant of Variant is that its payload is owned and valid.
+                unsafe { clear_in_place(&mut self.0) };
+            }
+        }
     }
+}
+
+/// Whether a VARIANT of this type may own something `VariantClear` releases: a BSTR, an
+/// interface, a record or a SAFEARRAY held by value (BYREF VARIANTs own nothing).
+#[inline]
+pub(crate) const fn owns_payload(vt: VarType) -> bool {
+    const OWNING: u64 = 1 << VarType::BSTR.0
+        | 1 << VarType::DISPATCH.0
+        | 1 << VarType::UNKNOWN.0
+        | 1 << VarType::RECORD.0
+        | 1 << VarType::SAFEARRAY.0;
+    let vt = vt.0;
+    if vt < 64 {
+        // By value, no flags: the common case is this one bit test.
+        return OWNING & (1 << vt) != 0;
+    }
+    vt & VarType::BYREF_FLAG == 0 && vt & VarType::ARRAY_FLAG != 0
 }
 
 /// `VariantClear` on a raw VARIANT: an invalid VARTYPE is `DISP_E_BADVARTYPE` (the VARIANT
@@ -197,6 +225,7 @@ pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
 ///
 /// # Safety
 /// `v` must be valid (see [`validate`]) and own its BSTR / interface / record.
+#[inline(never)]
 pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
     let vt = v.vt;
     if !vt.is_byref() {

@@ -40,12 +40,14 @@ pub mod numprs {
 use numprs::*;
 
 /// Maximum digits kept (oleaut32's internal buffer).
-const MAX_DIGITS: usize = 1024;
+pub const MAX_DIGITS: usize = 1024;
 
-/// `NUMPARSE` plus the digit buffer.
-pub struct NumParse {
+/// `NUMPARSE` plus the digit buffer. `N` is the buffer's size: oleaut32 keeps up to
+/// [`MAX_DIGITS`] digits, but a text of `n` units cannot hold more than `n` digits, so short
+/// texts are parsed into a short buffer (same results, no 1 KiB to clear and move).
+pub struct NumParse<const N: usize = MAX_DIGITS> {
     /// Digits (0–15) in `digits[..count]`.
-    pub digits: [u8; MAX_DIGITS],
+    pub digits: [u8; N],
     /// `cDig`.
     pub count: usize,
     /// `dwInFlags`.
@@ -95,9 +97,25 @@ fn utf16_len(text: &str) -> usize {
 
 /// `VarParseNumFromStr` with `dwInFlags = flags` (usually [`numprs::STD`]).
 pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hresult> {
+    parse_number_into(s, loc, flags)
+}
+
+/// The capacity of the short digit buffer (texts up to this many units).
+const SHORT_DIGITS: usize = 64;
+
+/// [`parse_number`] into a buffer of `N` digits: `N` must be [`MAX_DIGITS`] or at least
+/// `s.len()` (a text of `n` units holds at most `n` digits), so that the digits oleaut32
+/// would keep always fit.
+fn parse_number_into<const N: usize>(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse<N>, Hresult> {
+    debug_assert!(N == MAX_DIGITS || s.len() <= N);
     let at = |i: usize| -> u16 { s.get(i).copied().unwrap_or(0) };
-    let mut np =
-        NumParse { digits: [0; MAX_DIGITS], count: 0, in_flags: flags, out_flags: 0, used: 0, base_shift: 0, pwr10: 0 };
+    // The NUMPARSE fields live in locals (registers) while scanning; the struct is built at
+    // the end.
+    let mut digits = [0u8; N];
+    let mut count = 0usize;
+    let mut out_flags = 0u32;
+    let mut base_shift = 0i32;
+    let mut pwr10 = 0i32;
     let mut state = B_EXPONENT_START | B_INEXACT_ZEROS;
     let mut decimal = loc.decimal;
     let mut thousand = loc.thousand;
@@ -115,23 +133,23 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
     loop {
         let c = at(p);
         if flags & DECIMAL != 0 && (c == decimal || c == mon_decimal) {
-            np.out_flags |= DECIMAL;
+            out_flags |= DECIMAL;
             if c == mon_decimal && decimal != mon_decimal {
-                np.out_flags |= CURRENCY;
+                out_flags |= CURRENCY;
             }
             used += 1;
             p += 1;
-            if np.count == 0 {
+            if count == 0 {
                 while at(p) == b'0' as u16 {
                     state |= B_LEADING_ZERO;
                     used += 1;
                     p += 1;
-                    np.pwr10 -= 1;
+                    pwr10 -= 1;
                 }
             }
             break;
         } else if flags & LEADING_WHITE != 0 && num_space(c) {
-            np.out_flags |= LEADING_WHITE;
+            out_flags |= LEADING_WHITE;
             while num_space(at(p)) {
                 used += 1;
                 p += 1;
@@ -140,20 +158,20 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
             return Err(Hresult::DISP_E_TYPEMISMATCH);
         } else if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY) && mon_thousand != 0 && c == mon_thousand {
             return Err(Hresult::DISP_E_TYPEMISMATCH);
-        } else if flags & LEADING_PLUS != 0 && c == loc.positive && np.out_flags & LEADING_PLUS == 0 {
-            np.out_flags |= LEADING_PLUS;
+        } else if flags & LEADING_PLUS != 0 && c == loc.positive && out_flags & LEADING_PLUS == 0 {
+            out_flags |= LEADING_PLUS;
             used += 1;
             p += 1;
-        } else if flags & LEADING_MINUS != 0 && c == loc.negative && np.out_flags & LEADING_MINUS == 0 {
-            np.out_flags |= LEADING_MINUS | NEG;
+        } else if flags & LEADING_MINUS != 0 && c == loc.negative && out_flags & LEADING_MINUS == 0 {
+            out_flags |= LEADING_MINUS | NEG;
             used += 1;
             p += 1;
-        } else if flags & CURRENCY != 0 && np.out_flags & CURRENCY == 0 && c != 0 && starts_with(s, p, currency) {
-            np.out_flags |= CURRENCY;
+        } else if flags & CURRENCY != 0 && out_flags & CURRENCY == 0 && c != 0 && starts_with(s, p, currency) {
+            out_flags |= CURRENCY;
             used += cur_len;
             p += cur_len;
-        } else if flags & PARENS != 0 && c == b'(' as u16 && np.out_flags & PARENS == 0 {
-            np.out_flags |= PARENS;
+        } else if flags & PARENS != 0 && c == b'(' as u16 && out_flags & PARENS == 0 {
+            out_flags |= PARENS;
             used += 1;
             p += 1;
         } else {
@@ -161,16 +179,16 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
         }
     }
 
-    if np.out_flags & (CURRENCY | DECIMAL) == 0 && at(p) == b'&' as u16 && flags & HEX_OCT != 0 {
+    if out_flags & (CURRENCY | DECIMAL) == 0 && at(p) == b'&' as u16 && flags & HEX_OCT != 0 {
         let n = at(p + 1);
         if n == b'H' as u16 || n == b'h' as u16 {
             state |= B_PROCESSING_HEX;
-            np.out_flags |= HEX_OCT;
+            out_flags |= HEX_OCT;
             used += 2;
             p += 2;
         } else if n == b'O' as u16 || n == b'o' as u16 {
             state |= B_PROCESSING_OCT;
-            np.out_flags |= HEX_OCT;
+            out_flags |= HEX_OCT;
             used += 2;
             p += 2;
         }
@@ -202,79 +220,95 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
                 if state & B_NEGATIVE_EXPONENT != 0 {
                     exponent = -exponent;
                 }
-                np.pwr10 = np.pwr10.saturating_add(exponent);
+                pwr10 = pwr10.saturating_add(exponent);
                 state &= !(B_PROCESSING_EXPONENT | B_EXPONENT_START);
                 // back up so the loop's increment lands on the next character
                 p = p.wrapping_sub(1);
+            } else if state & (B_PROCESSING_HEX | B_PROCESSING_OCT) == 0 && count < MAX_DIGITS {
+                // A run of decimal digits, the common case, in one tight loop: each digit is
+                // stored, counted and (after the decimal separator) moves the exponent, as
+                // the general branch below does digit by digit, up to MAX_DIGITS.
+                let run_start = p;
+                while count < MAX_DIGITS && is_digit(at(p)) {
+                    digits[count] = (at(p) - b'0' as u16) as u8;
+                    count += 1;
+                    p += 1;
+                }
+                let run = p - run_start;
+                used += run;
+                if out_flags & DECIMAL != 0 {
+                    pwr10 -= run as i32;
+                }
+                // back up so the loop's increment lands on the next character
+                p -= 1;
             } else {
-                if np.count >= MAX_DIGITS && state & (B_PROCESSING_HEX | B_PROCESSING_OCT) == 0 {
-                    np.out_flags |= INEXACT;
+                if count >= MAX_DIGITS && state & (B_PROCESSING_HEX | B_PROCESSING_OCT) == 0 {
+                    out_flags |= INEXACT;
                     if c != b'0' as u16 {
                         state &= !B_INEXACT_ZEROS;
                     }
-                    if np.out_flags & DECIMAL != 0 {
-                        np.pwr10 -= 1;
+                    if out_flags & DECIMAL != 0 {
+                        pwr10 -= 1;
                     } else {
-                        np.pwr10 += 1;
+                        pwr10 += 1;
                     }
                 } else {
                     if state & B_PROCESSING_OCT != 0 && (c == b'8' as u16 || c == b'9' as u16) {
                         break;
                     }
-                    if np.count >= MAX_DIGITS {
+                    if count >= MAX_DIGITS {
                         return Err(Hresult::DISP_E_OVERFLOW);
                     }
-                    if np.out_flags & DECIMAL != 0 {
-                        np.pwr10 -= 1;
+                    if out_flags & DECIMAL != 0 {
+                        pwr10 -= 1;
                     }
-                    np.digits[np.count] = (c - b'0' as u16) as u8;
+                    digits[count] = (c - b'0' as u16) as u8;
                 }
-                np.count += 1;
+                count += 1;
                 used += 1;
             }
-        } else if flags & THOUSANDS != 0 && np.out_flags & HEX_OCT == 0 && is_thousand(c) {
-            np.out_flags |= THOUSANDS;
+        } else if flags & THOUSANDS != 0 && out_flags & HEX_OCT == 0 && is_thousand(c) {
+            out_flags |= THOUSANDS;
             used += 1;
         } else if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY)
-            && np.out_flags & HEX_OCT == 0
+            && out_flags & HEX_OCT == 0
             && mon_thousand != 0
             && c == mon_thousand
         {
-            np.out_flags |= THOUSANDS | CURRENCY;
+            out_flags |= THOUSANDS | CURRENCY;
             used += 1;
         } else if flags & DECIMAL != 0
             && (c == decimal || c == mon_decimal)
-            && np.out_flags & (HEX_OCT | DECIMAL | EXPONENT) == 0
+            && out_flags & (HEX_OCT | DECIMAL | EXPONENT) == 0
         {
-            np.out_flags |= DECIMAL;
+            out_flags |= DECIMAL;
             if c == mon_decimal && decimal != mon_decimal {
-                np.out_flags |= CURRENCY;
+                out_flags |= CURRENCY;
             }
             used += 1;
-            if np.count == 0 {
+            if count == 0 {
                 while at(p + 1) == b'0' as u16 {
                     state |= B_LEADING_ZERO;
                     used += 1;
                     p += 1;
-                    np.pwr10 -= 1;
+                    pwr10 -= 1;
                 }
             }
         } else if state & B_PROCESSING_HEX != 0
             && ((b'a' as u16..=b'f' as u16).contains(&c) || (b'A' as u16..=b'F' as u16).contains(&c))
         {
-            if np.count >= MAX_DIGITS {
+            if count >= MAX_DIGITS {
                 return Err(Hresult::DISP_E_OVERFLOW);
             }
-            np.digits[np.count] =
-                if c >= b'a' as u16 { (c - b'a' as u16 + 10) as u8 } else { (c - b'A' as u16 + 10) as u8 };
-            np.count += 1;
+            digits[count] = if c >= b'a' as u16 { (c - b'a' as u16 + 10) as u8 } else { (c - b'A' as u16 + 10) as u8 };
+            count += 1;
             used += 1;
         } else if (c == b'e' as u16 || c == b'E' as u16)
             && flags & EXPONENT != 0
-            && np.out_flags & (HEX_OCT | CURRENCY | EXPONENT) == 0
+            && out_flags & (HEX_OCT | CURRENCY | EXPONENT) == 0
         {
             state |= B_PROCESSING_EXPONENT;
-            np.out_flags |= EXPONENT;
+            out_flags |= EXPONENT;
             used += 1;
         } else if state & B_PROCESSING_EXPONENT != 0 && c == loc.positive {
             used += 1;
@@ -288,80 +322,80 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
     }
     let _ = &mut decimal;
 
-    if np.count == 0 && state & B_LEADING_ZERO != 0 {
-        np.count = 1;
-        np.digits[0] = 0;
+    if count == 0 && state & B_LEADING_ZERO != 0 {
+        count = 1;
+        digits[0] = 0;
     }
-    if np.out_flags & EXPONENT != 0 && state & B_PROCESSING_EXPONENT != 0 {
+    if out_flags & EXPONENT != 0 && state & B_PROCESSING_EXPONENT != 0 {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    if np.out_flags & INEXACT != 0 {
+    if out_flags & INEXACT != 0 {
         if state & B_INEXACT_ZEROS != 0 {
-            np.out_flags &= !INEXACT;
+            out_flags &= !INEXACT;
         }
     } else if flags & HEX_OCT != 0 {
         if state & B_PROCESSING_HEX != 0 {
-            np.pwr10 = 0;
-            np.base_shift = 4;
+            pwr10 = 0;
+            base_shift = 4;
         } else if state & B_PROCESSING_OCT != 0 {
-            np.pwr10 = 0;
-            np.base_shift = 3;
+            pwr10 = 0;
+            base_shift = 3;
         } else {
-            while np.count > 1 && np.digits[np.count - 1] == 0 {
-                np.pwr10 += 1;
-                np.count -= 1;
+            while count > 1 && digits[count - 1] == 0 {
+                pwr10 += 1;
+                count -= 1;
             }
         }
     } else {
-        while np.count > 1 && np.digits[np.count - 1] == 0 {
-            np.pwr10 += 1;
-            np.count -= 1;
+        while count > 1 && digits[count - 1] == 0 {
+            pwr10 += 1;
+            count -= 1;
         }
     }
-    if np.count <= MAX_DIGITS {
-        np.out_flags &= !INEXACT;
+    if count <= MAX_DIGITS {
+        out_flags &= !INEXACT;
     } else {
-        np.count = MAX_DIGITS;
+        count = MAX_DIGITS;
     }
 
     loop {
         let c = at(p);
         if is_thousand(c) && c != 0 {
-            if flags & THOUSANDS != 0 && np.out_flags & HEX_OCT == 0 {
-                np.out_flags |= THOUSANDS;
+            if flags & THOUSANDS != 0 && out_flags & HEX_OCT == 0 {
+                out_flags |= THOUSANDS;
                 used += 1;
                 p += 1;
             } else {
                 break;
             }
         } else if c == mon_thousand && c != 0 {
-            if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY) && np.out_flags & HEX_OCT == 0 {
-                np.out_flags |= THOUSANDS | CURRENCY;
+            if flags & (THOUSANDS | CURRENCY) == (THOUSANDS | CURRENCY) && out_flags & HEX_OCT == 0 {
+                out_flags |= THOUSANDS | CURRENCY;
                 used += 1;
                 p += 1;
             } else {
                 break;
             }
         } else if flags & TRAILING_WHITE != 0 && num_space(c) {
-            np.out_flags |= TRAILING_WHITE;
+            out_flags |= TRAILING_WHITE;
             while num_space(at(p)) {
                 used += 1;
                 p += 1;
             }
-        } else if flags & TRAILING_PLUS != 0 && np.out_flags & LEADING_PLUS == 0 && c == loc.positive {
-            np.out_flags |= TRAILING_PLUS;
+        } else if flags & TRAILING_PLUS != 0 && out_flags & LEADING_PLUS == 0 && c == loc.positive {
+            out_flags |= TRAILING_PLUS;
             used += 1;
             p += 1;
-        } else if flags & TRAILING_MINUS != 0 && np.out_flags & LEADING_MINUS == 0 && c == loc.negative {
-            np.out_flags |= TRAILING_MINUS | NEG;
+        } else if flags & TRAILING_MINUS != 0 && out_flags & LEADING_MINUS == 0 && c == loc.negative {
+            out_flags |= TRAILING_MINUS | NEG;
             used += 1;
             p += 1;
-        } else if flags & PARENS != 0 && c == b')' as u16 && np.out_flags & PARENS != 0 {
+        } else if flags & PARENS != 0 && c == b')' as u16 && out_flags & PARENS != 0 {
             used += 1;
             p += 1;
-            np.out_flags |= NEG;
-        } else if flags & CURRENCY != 0 && np.out_flags & HEX_OCT == 0 && c != 0 && starts_with(s, p, currency) {
-            np.out_flags |= CURRENCY;
+            out_flags |= NEG;
+        } else if flags & CURRENCY != 0 && out_flags & HEX_OCT == 0 && c != 0 && starts_with(s, p, currency) {
+            out_flags |= CURRENCY;
             used += cur_len;
             p += cur_len;
         } else {
@@ -369,17 +403,77 @@ pub fn parse_number(s: &[u16], loc: &Locale, flags: u32) -> Result<NumParse, Hre
         }
     }
 
-    if np.out_flags & PARENS != 0 && np.out_flags & NEG == 0 {
+    if out_flags & PARENS != 0 && out_flags & NEG == 0 {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
     if flags & USE_ALL != 0 && at(p) != 0 {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    if np.count == 0 {
+    if count == 0 {
         return Err(Hresult::DISP_E_TYPEMISMATCH);
     }
-    np.used = used;
-    Ok(np)
+    Ok(NumParse { digits, count, in_flags: flags, out_flags, used, base_shift, pwr10 })
+}
+
+/// [`parse_number`] with [`numprs::STD`] for the plainest texts, in one pass: an optional
+/// minus sign, ASCII digits (at least one), at most one decimal separator followed by more
+/// digits, nothing else. `None` for any other text, which the general scanner handles. The
+/// NUMPARSE is the general scanner's (the tests compare them field by field):
+///
+/// - leading zeros are skipped, the other digits kept;
+/// - every digit after the separator moves the exponent down by one (skipped zeros too);
+/// - no digit kept means the single digit 0;
+/// - trailing zeros are dropped, each moving the exponent up;
+/// - the flags say minus (`LEADING_MINUS | NEG`) and separator (`DECIMAL`).
+fn parse_plain<const N: usize>(s: &[u16], loc: &Locale) -> Option<NumParse<N>> {
+    // Locales whose monetary separator differs would add CURRENCY to the flags.
+    if s.len() > N || loc.decimal != loc.mon_decimal {
+        return None;
+    }
+    let negative = s.first() == Some(&loc.negative);
+    let body = if negative { &s[1..] } else { s };
+    let mut digits = [0u8; N];
+    let mut count = 0usize;
+    let mut int_digits = 0usize;
+    let mut frac_digits = 0usize;
+    let mut seen_decimal = false;
+    for &c in body {
+        let d = c.wrapping_sub(b'0' as u16);
+        if d <= 9 {
+            if count != 0 || d != 0 {
+                digits[count] = d as u8;
+                count += 1;
+            }
+            if seen_decimal {
+                frac_digits += 1;
+            } else {
+                int_digits += 1;
+            }
+        } else if c == loc.decimal && !seen_decimal && int_digits != 0 {
+            seen_decimal = true;
+        } else {
+            return None;
+        }
+    }
+    if int_digits == 0 {
+        return None;
+    }
+    let mut pwr10 = -(frac_digits as i32);
+    if count == 0 {
+        count = 1; // all zeros: the single digit 0 (its array slot is already 0)
+    }
+    while count > 1 && digits[count - 1] == 0 {
+        pwr10 += 1;
+        count -= 1;
+    }
+    let mut out_flags = 0;
+    if negative {
+        out_flags |= LEADING_MINUS | NEG;
+    }
+    if seen_decimal {
+        out_flags |= DECIMAL;
+    }
+    Some(NumParse { digits, count, in_flags: STD, out_flags, used: s.len(), base_shift: 0, pwr10 })
 }
 
 /// The destination of [`number_from_parse`] (one VTBIT each, as `VARIANT_NumberFromBstr` asks).
@@ -422,7 +516,7 @@ const R8_MAX: f64 = 1.79769313486231570e+308;
 const R8_MIN: f64 = 2.22507385850720138e-308;
 
 /// `VarNumFromParseNum` restricted to one destination type.
-pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hresult> {
+pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) -> Result<Number, Hresult> {
     use NumTarget as T;
     let dig = &np.digits[..np.count];
     if np.base_shift != 0 {
@@ -488,12 +582,20 @@ pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hre
     if (is_int || is_dec) && (fractional_digits == 0 || !(is_real || is_dec)) {
         let mut overflow = false;
         let mut ul64: u64 = 0;
-        for &d in &dig[..whole_digits as usize] {
-            if ul64 > u64::MAX / 10 || (ul64 == u64::MAX / 10 && d as u64 > u64::MAX % 10) {
-                overflow = true;
-                break;
+        let whole = &dig[..whole_digits as usize];
+        if whole.len() <= 19 {
+            // At most 19 decimal digits stay below 10^19 < 2^64: no overflow to check.
+            for &d in whole {
+                ul64 = ul64 * 10 + d as u64;
             }
-            ul64 = ul64 * 10 + d as u64;
+        } else {
+            for &d in whole {
+                if ul64 > u64::MAX / 10 || (ul64 == u64::MAX / 10 && d as u64 > u64::MAX % 10) {
+                    overflow = true;
+                    break;
+                }
+                ul64 = ul64 * 10 + d as u64;
+            }
         }
         if !overflow && multiplier10 != 0 {
             for _ in 0..multiplier10 {
@@ -558,9 +660,21 @@ pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hre
 
     if is_real {
         let negative = np.out_flags & NEG != 0;
+        // oleaut32 accumulates `whole = whole * 10 + digit` in f64. Up to 15 decimal digits
+        // every partial value is an integer below 2^53, so each step is exact and an integer
+        // accumulation converted once gives the same double, without the chain of
+        // floating-point multiplies and adds.
         let mut whole = 0.0f64;
-        for &d in dig {
-            whole = whole * 10.0 + d as f64;
+        if dig.len() <= 15 {
+            let mut acc = 0u64;
+            for &d in dig {
+                acc = acc * 10 + d as u64;
+            }
+            whole = acc as f64;
+        } else {
+            for &d in dig {
+                whole = whole * 10.0 + d as f64;
+            }
         }
         const MULT: [f64; 11] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
         let maximums = |i: usize| R8_MAX / MULT[i];
@@ -645,8 +759,16 @@ pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hre
 
 /// `VARIANT_NumberFromBstr`: parse with `NUMPRS_STD` and convert to one type.
 pub fn number_from_str(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
-    let np = parse_number(s, loc, STD)?;
-    number_from_parse(&np, target)
+    if s.len() <= SHORT_DIGITS {
+        if let Some(np) = parse_plain::<SHORT_DIGITS>(s, loc) {
+            return number_from_parse(&np, target);
+        }
+        let np = parse_number_into::<SHORT_DIGITS>(s, loc, STD)?;
+        number_from_parse(&np, target)
+    } else {
+        let np = parse_number_into::<MAX_DIGITS>(s, loc, STD)?;
+        number_from_parse(&np, target)
+    }
 }
 
 /// `VarBoolFromStr`: localized True/False (with `VAR_LOCALBOOL`), English True/False
@@ -1089,4 +1211,85 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
     }
     made?;
     super::Date::from_system_time(&st).map_err(|_| Hresult::DISP_E_TYPEMISMATCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::variant::locale::{DE_DE, EN_US, INVARIANT, JA_JP};
+    use proptest::prelude::*;
+
+    fn utf16(s: &str) -> Vec<u16> {
+        s.encode_utf16().collect()
+    }
+
+    /// The one-pass scanner gives the general scanner's NUMPARSE wherever it answers.
+    fn same_as_general(text: &str) -> Result<bool, TestCaseError> {
+        let s = utf16(text);
+        let mut answered = false;
+        for loc in [&EN_US, &INVARIANT, &DE_DE, &JA_JP] {
+            let Some(fast) = parse_plain::<SHORT_DIGITS>(&s, loc) else { continue };
+            answered = true;
+            let general = parse_number_into::<SHORT_DIGITS>(&s, loc, STD);
+            prop_assert!(general.is_ok(), "{:?} under {:x}: general scanner refused", text, loc.lcid);
+            let general = general.unwrap();
+            prop_assert_eq!(&fast.digits[..fast.count], &general.digits[..general.count], "{:?}", text);
+            prop_assert_eq!(
+                (fast.in_flags, fast.out_flags, fast.used, fast.base_shift, fast.pwr10),
+                (general.in_flags, general.out_flags, general.used, general.base_shift, general.pwr10),
+                "{:?} under {:x}",
+                text,
+                loc.lcid
+            );
+        }
+        Ok(answered)
+    }
+
+    #[test]
+    fn plain_scanner_matches_the_general_one_on_edges() {
+        for text in [
+            "0",
+            "-0",
+            "00",
+            "0.0",
+            "0.000",
+            "000.0100",
+            "1",
+            "-1",
+            "10",
+            "100.",
+            "1.",
+            "1234.5678",
+            "-1234.5678",
+            "0.05",
+            "007",
+            "1,5",
+            "-0,50",
+            "123456789",
+            "99999999999999999999",
+            "1.000000000001",
+            "5.50",
+        ] {
+            same_as_general(text).unwrap();
+        }
+        // Not plain: signs, spaces, separators, exponents, hex, currency, two separators.
+        for text in ["", "-", ".", ".5", "-.5", "+1", "1-", " 1", "1 ", "1e5", "&H10", "$1", "1.2.3", "1,000", "(1)"] {
+            let s = utf16(text);
+            assert!(parse_plain::<SHORT_DIGITS>(&s, &EN_US).is_none(), "{text:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn plain_scanner_matches_the_general_one(text in "-?[0-9]{0,25}([.,][0-9]{0,25})?", junk in "[-+.,0-9 eE&$]{0,12}") {
+            same_as_general(&text)?;
+            same_as_general(&junk)?;
+        }
+
+        #[test]
+        fn plain_scanner_answers_plain_text(int in "[0-9]{1,25}", frac in proptest::option::of("[0-9]{0,25}"), neg in any::<bool>()) {
+            let text = format!("{}{}{}", if neg { "-" } else { "" }, int, frac.map(|f| format!(".{f}")).unwrap_or_default());
+            prop_assert!(same_as_general(&text)?, "{:?} not taken by the one-pass scanner", text);
+        }
+    }
 }

@@ -79,13 +79,33 @@ impl VARIANT {
     };
 
     /// A VARIANT of type `vt` with a zeroed payload.
+    #[inline]
     pub const fn with_vt(vt: VarType) -> VARIANT {
-        let mut v = VARIANT::EMPTY;
-        v.vt = vt;
-        v
+        VARIANT::scalar(vt, 0)
+    }
+
+    /// A VARIANT of type `vt` whose first eight payload bytes are `payload` (native byte
+    /// order; the rest of the VARIANT is zero).
+    ///
+    /// Built as whole 8-byte words: a VARIANT written field by field (2-, 4- and 8-byte
+    /// stores) and then copied with wider loads, as returning it through a `Result` does,
+    /// defeats the CPU's store-to-load forwarding and costs a stall on every conversion.
+    #[inline]
+    pub const fn scalar(vt: VarType, payload: u64) -> VARIANT {
+        let t = vt.0.to_ne_bytes();
+        let header = u64::from_ne_bytes([t[0], t[1], 0, 0, 0, 0, 0, 0]);
+        #[cfg(target_pointer_width = "64")]
+        let words = [header, payload, 0u64];
+        #[cfg(target_pointer_width = "32")]
+        let words = [header, payload];
+        // SAFETY: VARIANT is repr(C) plain data of exactly this size without padding (2+2+2+2
+        // bytes, then an 8-aligned union of 16 / 8 bytes), and every bit pattern is a valid
+        // VARIANT value (integers, floats and raw pointers).
+        unsafe { core::mem::transmute::<_, VARIANT>(words) }
     }
 
     /// The DECIMAL overlaying bytes 0..16 (its `reserved` field is this VARIANT's `vt`).
+    #[inline]
     pub fn decimal(&self) -> Decimal {
         let r1 = self.reserved1.to_ne_bytes();
         let r2 = self.reserved2.to_ne_bytes();
@@ -101,6 +121,7 @@ impl VARIANT {
     }
 
     /// Stores a DECIMAL and sets `vt` to VT_DECIMAL (the DECIMAL's own reserved word is dropped).
+    #[inline]
     pub fn set_decimal(&mut self, d: &Decimal) {
         let hi = d.hi32.to_ne_bytes();
         self.vt = VarType::DECIMAL;

@@ -71,6 +71,7 @@ pub enum VariantValue<'a> {
 ///
 /// # Safety
 /// `v` passed [`super::owned::validate`] and its BSTR pointer (if any) is valid for `'a`.
+#[inline]
 pub(crate) unsafe fn value_of<'a>(v: &'a VARIANT) -> VariantValue<'a> {
     let vt = v.vt;
     // SAFETY: every union member is plain data over initialised bytes; the BSTR pointer
@@ -134,8 +135,8 @@ macro_rules! scalar_from {
             fn from(v: $t) -> Variant {
                 let mut raw = VARIANT::with_vt(VarType::$vt);
                 raw.data.$field = $conv(v);
-                // SAFETY: a scalar VARIANT owns nothing and is always valid.
-                unsafe { Variant::from_raw(raw).unwrap_unchecked() }
+                // A scalar VARIANT owns nothing and is valid by construction: no validation.
+                Variant(raw)
             }
         }
     };
@@ -172,19 +173,15 @@ impl From<()> for Variant {
 impl From<&str> for Variant {
     /// `string` → VT_BSTR. Panics only if the allocator fails (as `String` does).
     fn from(s: &str) -> Variant {
-        let mut buf = [0u16; 128];
-        let r = if s.len() <= buf.len() {
-            let mut n = 0;
-            for u in s.encode_utf16() {
-                buf[n] = u;
-                n += 1;
-            }
-            Variant::from_utf16(&buf[..n])
-        } else {
-            let units: Vec<u16> = s.encode_utf16().collect();
-            Variant::from_utf16(&units)
-        };
-        r.unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<u64>()))
+        let p = bstr_shim::alloc_str(s);
+        if p.is_null() {
+            std::alloc::handle_alloc_error(
+                std::alloc::Layout::from_size_align(s.len() * 2 + 16, 8).unwrap_or(std::alloc::Layout::new::<u64>()),
+            );
+        }
+        let mut raw = VARIANT::with_vt(VarType::BSTR);
+        raw.data.ptr = p as *mut c_void;
+        Variant(raw)
     }
 }
 
@@ -207,56 +204,65 @@ impl core::fmt::Display for WrongType {
 
 impl std::error::Error for WrongType {}
 
-/// Reads the value behind a BYREF of a scalar type.
-///
-/// # Safety
-/// The Variant's BYREF pointer is valid (constructor contract).
-unsafe fn deref_scalar(v: &Variant) -> Option<VARIANT> {
+/// Reads `T` through a BYREF VARIANT (`VariantCopyInd`, then the by-value read); the slow
+/// path of the `TryFrom<&Variant>` conversions, kept out of line so their by-value path
+/// stays a tag compare and a load.
+#[cold]
+#[inline(never)]
+fn try_from_byref<T>(v: &Variant, read: fn(&Variant) -> Option<T>) -> Result<T, WrongType> {
     if v.vt().is_byref() && !v.vt().is_array() {
-        // SAFETY: forwarded.
-        unsafe { super::owned::copy_ind_raw(v.as_raw()) }.ok()
-    } else {
-        None
+        // SAFETY: BYREF targets are valid by the constructors' contracts.
+        if let Ok(raw) = unsafe { super::owned::copy_ind_raw(v.as_raw()) } {
+            let owned = Variant(raw);
+            if let Some(x) = read(&owned) {
+                return Ok(x);
+            }
+        }
     }
+    Err(WrongType(v.vt()))
 }
 
 macro_rules! scalar_try_from {
-    ($t:ty, $pat:ident) => {
+    ($t:ty, $vt:ident, |$d:ident| $read:expr) => {
         impl TryFrom<&Variant> for $t {
             type Error = WrongType;
-            #[doc = concat!("Exactly VT_", stringify!($pat), " (BYREF dereferenced), as `GetObjectForNativeVariant`.")]
+            #[doc = concat!("Exactly VT_", stringify!($vt), " (BYREF dereferenced), as `GetObjectForNativeVariant`.")]
             #[inline]
             fn try_from(v: &Variant) -> Result<$t, WrongType> {
-                if let VariantValue::$pat(x) = v.value() {
-                    return Ok(x);
-                }
-                // SAFETY: BYREF targets are valid by the constructors' contracts.
-                if let Some(raw) = unsafe { deref_scalar(v) } {
-                    let owned = Variant(raw);
-                    if let VariantValue::$pat(x) = owned.value() {
-                        return Ok(x);
+                #[inline]
+                #[allow(unused_unsafe)] // the DECIMAL read is a safe call
+                fn read(v: &Variant) -> Option<$t> {
+                    if v.0.vt != VarType::$vt {
+                        return None;
                     }
+                    let $d = &v.0;
+                    // SAFETY: the tag says which union member holds the value; every
+                    // member is plain data over initialised bytes.
+                    Some(unsafe { $read })
                 }
-                Err(WrongType(v.vt()))
+                match read(v) {
+                    Some(x) => Ok(x),
+                    None => try_from_byref(v, read),
+                }
             }
         }
     };
 }
 
-scalar_try_from!(i8, I1);
-scalar_try_from!(u8, UI1);
-scalar_try_from!(i16, I2);
-scalar_try_from!(u16, UI2);
-scalar_try_from!(i32, I4);
-scalar_try_from!(u32, UI4);
-scalar_try_from!(i64, I8);
-scalar_try_from!(u64, UI8);
-scalar_try_from!(f32, R4);
-scalar_try_from!(f64, R8);
-scalar_try_from!(bool, Bool);
-scalar_try_from!(Currency, Cy);
-scalar_try_from!(Date, Date);
-scalar_try_from!(Decimal, Decimal);
+scalar_try_from!(i8, I1, |d| d.data.i8_);
+scalar_try_from!(u8, UI1, |d| d.data.i8_ as u8);
+scalar_try_from!(i16, I2, |d| d.data.i16_);
+scalar_try_from!(u16, UI2, |d| d.data.i16_ as u16);
+scalar_try_from!(i32, I4, |d| d.data.i32_);
+scalar_try_from!(u32, UI4, |d| d.data.i32_ as u32);
+scalar_try_from!(i64, I8, |d| d.data.i64_);
+scalar_try_from!(u64, UI8, |d| d.data.i64_ as u64);
+scalar_try_from!(f32, R4, |d| d.data.f32_);
+scalar_try_from!(f64, R8, |d| d.data.f64_);
+scalar_try_from!(bool, BOOL, |d| d.data.i16_ != 0);
+scalar_try_from!(Currency, CY, |d| Currency(d.data.i64_));
+scalar_try_from!(Date, DATE, |d| Date(d.data.f64_));
+scalar_try_from!(Decimal, DECIMAL, |d| d.decimal());
 
 impl TryFrom<&Variant> for String {
     type Error = WrongType;
