@@ -2,7 +2,7 @@
 //! the library itself contains no C.
 
 fn main() {
-    let fixtures = ["tests/c/fixture.c"];
+    let fixtures = ["tests/c/fixture.c", "tests/c/dispatch_fixture.c"];
     for f in fixtures {
         println!("cargo::rerun-if-changed={f}");
     }

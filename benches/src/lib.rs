@@ -9,3 +9,5 @@
 pub mod corpus;
 pub mod measure;
 pub mod suite;
+pub mod suite_ole;
+pub mod suite_strings;

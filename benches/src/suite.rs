@@ -95,8 +95,12 @@ fn mixed_value() -> Value {
 /// Every case of the suite, in report order.
 pub fn cases() -> Vec<Case> {
     let mut v = Vec::new();
+    crate::suite_strings::cases(&mut v);
+    crate::suite_ole::variant_cases(&mut v);
+    crate::suite_ole::safearray_cases(&mut v);
     structs(&mut v);
     blittable_arrays(&mut v);
+    crate::suite_ole::pinvoke_cases(&mut v);
     v
 }
 

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value as Json};
 
 use marshal_core::types::{Prim, TypeDesc};
-use marshal_core::value::Value;
-use marshal_core::Guid;
+use marshal_core::value::{DateTime, Value};
+use marshal_core::variant::Decimal;
+use marshal_core::{Guid, VarType};
 
 /// Names a [`TypeDesc`] does not keep but the oracle encoding shows: which
 /// fields are enums (and of which type), which are C# `fixed` buffers.
@@ -18,9 +19,15 @@ pub struct TypeNames {
     pub enum_fields: HashMap<(String, String), String>,
     /// (struct, field) → fixed-buffer type name (`<buf>__FixedBuffer0`).
     pub fixed_fields: HashMap<(String, String), String>,
+    /// (struct, field) → delegate type name (function-pointer fields).
+    pub delegate_fields: HashMap<(String, String), String>,
     /// The top-level type is a class (`"t": "class"` instead of `"struct"`).
     pub top_is_class: bool,
 }
+
+/// The code address a `{"t": "delegate"}` sample stands for: a real function
+/// (the runner never calls it), so the native field is non-null as in the recording.
+pub extern "C" fn delegate_stand_in() {}
 
 fn tag(p: Prim) -> &'static str {
     match p {
@@ -56,7 +63,8 @@ fn to_value(j: &Json, ty: &TypeDesc, names: &TypeNames, ctx: Option<(&str, &str)
         TypeDesc::Guid => Value::Guid(v.and_then(Json::as_str).and_then(|s| s.parse::<Guid>().ok()).ok_or_else(bad)?),
         TypeDesc::Error => Value::Error(v.and_then(Json::as_i64).ok_or_else(bad)? as i32),
         TypeDesc::FnPtr | TypeDesc::Pointer if t == "null" => Value::Null,
-        TypeDesc::FnPtr => return Err("a delegate sample has no native function pointer to write".into()),
+        TypeDesc::FnPtr if t == "delegate" => Value::Pointer(delegate_stand_in as *const () as usize as u64),
+        TypeDesc::FnPtr => return Err(format!("function pointer value {j} is not covered")),
         TypeDesc::ByValArray { .. } if t == "null" => Value::Null,
         TypeDesc::ByValArray { elem, .. } => {
             if ctx.is_some_and(|(s, f)| names.fixed_fields.contains_key(&(s.to_string(), f.to_string()))) {
@@ -79,8 +87,167 @@ fn to_value(j: &Json, ty: &TypeDesc, names: &TypeNames, ctx: Option<(&str, &str)
             "string" => Value::Str(u16_units(j.get("u16").and_then(Json::as_str).ok_or_else(bad)?).ok_or_else(bad)?),
             _ => return Err(bad()),
         },
+        TypeDesc::Decimal | TypeDesc::Currency => match t {
+            "decimal" => Value::Decimal(decimal_from_json(j).ok_or_else(bad)?),
+            _ => return Err(bad()),
+        },
+        TypeDesc::Date => match t {
+            "datetime" => Value::DateTime(DateTime { ticks: j.get("ticks").and_then(Json::as_i64).ok_or_else(bad)? }),
+            _ => return Err(bad()),
+        },
+        TypeDesc::Variant => object_value(j)?,
+        TypeDesc::SafeArray(_) if t == "null" => Value::Null,
+        TypeDesc::SafeArray(vt) => {
+            let elem = safearray_element(*vt).ok_or_else(bad)?;
+            let items = v.and_then(Json::as_array).ok_or_else(bad)?;
+            Value::Array(items.iter().map(|x| to_value(x, &elem, names, None)).collect::<Result<_, _>>()?)
+        }
+        TypeDesc::Interface(_) if t == "null" => Value::Null,
         other => return Err(format!("no oracle value conversion for {}", other.display_name())),
     })
+}
+
+/// The field type a SAFEARRAY element of `vt` has in a managed array.
+fn safearray_element(vt: VarType) -> Option<TypeDesc> {
+    Some(match vt {
+        VarType::I1 => TypeDesc::I8,
+        VarType::UI1 => TypeDesc::U8,
+        VarType::I2 => TypeDesc::I16,
+        VarType::UI2 => TypeDesc::U16,
+        VarType::I4 | VarType::INT => TypeDesc::I32,
+        VarType::UI4 | VarType::UINT => TypeDesc::U32,
+        VarType::I8 => TypeDesc::I64,
+        VarType::UI8 => TypeDesc::U64,
+        VarType::R4 => TypeDesc::F32,
+        VarType::R8 => TypeDesc::F64,
+        VarType::BOOL => TypeDesc::Bool(marshal_core::BoolRepr::VariantBool),
+        VarType::BSTR => TypeDesc::String(marshal_core::StringRepr::BStr),
+        VarType::DECIMAL => TypeDesc::Decimal,
+        VarType::CY => TypeDesc::Currency,
+        VarType::DATE => TypeDesc::Date,
+        VarType::VARIANT | VarType::EMPTY => TypeDesc::Variant,
+        _ => return None,
+    })
+}
+
+/// An `object` (what a VARIANT holds) from the oracle encoding of any managed value.
+pub fn object_value(j: &Json) -> Result<Value, String> {
+    let t = j.get("t").and_then(Json::as_str).unwrap_or("");
+    let v = j.get("v");
+    let bad = || format!("object value {j} is not covered");
+    let prim = |p: Prim| prim_value(p, t, v).ok_or_else(bad);
+    Ok(match t {
+        "null" => Value::Null,
+        "dbnull" => Value::DbNull,
+        "missing" => Value::Missing,
+        "bool" => Value::Bool(v.and_then(Json::as_bool).ok_or_else(bad)?),
+        "char" => Value::Char(v.and_then(Json::as_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(bad)?),
+        "i8" => prim(Prim::I8)?,
+        "u8" => prim(Prim::U8)?,
+        "i16" => prim(Prim::I16)?,
+        "u16" => prim(Prim::U16)?,
+        "i32" => prim(Prim::I32)?,
+        "u32" => prim(Prim::U32)?,
+        "i64" => prim(Prim::I64)?,
+        "u64" => prim(Prim::U64)?,
+        "intptr" => prim(Prim::ISize)?,
+        "uintptr" => prim(Prim::USize)?,
+        "f32" => float_value(Prim::F32, j).ok_or_else(bad)?,
+        "f64" => float_value(Prim::F64, j).ok_or_else(bad)?,
+        "string" => Value::Str(u16_units(j.get("u16").and_then(Json::as_str).ok_or_else(bad)?).ok_or_else(bad)?),
+        "decimal" => Value::Decimal(decimal_from_json(j).ok_or_else(bad)?),
+        "datetime" => Value::DateTime(DateTime { ticks: j.get("ticks").and_then(Json::as_i64).ok_or_else(bad)? }),
+        "guid" => Value::Guid(v.and_then(Json::as_str).and_then(|s| s.parse::<Guid>().ok()).ok_or_else(bad)?),
+        _ => return Err(bad()),
+    })
+}
+
+/// A .NET `decimal` from its `GetBits` bytes (lo, mid, hi, flags; little-endian
+/// words): the same 16 bytes as a DECIMAL reordered (flags, hi, lo, mid).
+pub fn decimal_from_getbits(h: &str) -> Option<Decimal> {
+    let b = unhex(h)?;
+    if b.len() != 16 {
+        return None;
+    }
+    let mut native = [0u8; 16];
+    native[0..4].copy_from_slice(&b[12..16]);
+    native[4..8].copy_from_slice(&b[8..12]);
+    native[8..12].copy_from_slice(&b[0..4]);
+    native[12..16].copy_from_slice(&b[4..8]);
+    Some(Decimal::from_bytes(native))
+}
+
+fn decimal_from_json(j: &Json) -> Option<Decimal> {
+    decimal_from_getbits(j.get("getbits_hex")?.as_str()?)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// `decimal.GetBits` as the oracle's hex (lo, mid, hi, flags), from the 16 bytes as they are.
+pub fn getbits_hex(d: &Decimal) -> String {
+    let n = d.to_bytes();
+    let mut b = Vec::with_capacity(16);
+    b.extend_from_slice(&n[8..12]);
+    b.extend_from_slice(&n[12..16]);
+    b.extend_from_slice(&n[4..8]);
+    b.extend_from_slice(&n[0..4]);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// .NET `decimal.ToString()` (invariant): all `scale` digits kept.
+pub fn clr_decimal_text(d: &Decimal) -> String {
+    let digits = d.mantissa().to_string();
+    let scale = d.scale as usize;
+    let mut s = String::new();
+    if d.is_negative() && d.mantissa() != 0 {
+        s.push('-');
+    }
+    if scale == 0 {
+        s.push_str(&digits);
+    } else {
+        let padded = format!("{:0>width$}", digits, width = scale + 1);
+        let (i, f) = padded.split_at(padded.len() - scale);
+        s.push_str(i);
+        s.push('.');
+        s.push_str(f);
+    }
+    s
+}
+
+/// The oracle encoding of a `decimal`.
+pub fn decimal_json(d: &Decimal) -> Json {
+    json!({"t": "decimal", "v": clr_decimal_text(d), "getbits_hex": getbits_hex(d)})
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z.rem_euclid(146097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// The oracle encoding of a `DateTime` (ISO text, ticks, `Unspecified`).
+pub fn datetime_json(ticks: i64) -> Json {
+    const TICKS_PER_DAY: i64 = 864_000_000_000;
+    let days = ticks / TICKS_PER_DAY;
+    let rem = ticks % TICKS_PER_DAY;
+    // 0001-01-01 is day 0; days_from_civil(0001-01-01) = -719162.
+    let (y, m, d) = civil_from_days(days - 719162);
+    let secs = rem / 10_000_000;
+    let frac = rem % 10_000_000;
+    let v = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}", y, m, d, secs / 3600, secs / 60 % 60, secs % 60, frac);
+    json!({"t": "datetime", "v": v, "ticks": ticks, "kind": "Unspecified"})
 }
 
 fn prim_value(p: Prim, t: &str, v: Option<&Json>) -> Option<Value> {
@@ -176,11 +343,22 @@ fn to_json(v: &Value, ty: &TypeDesc, names: &TypeNames, ctx: Option<(&str, &str)
             json!({"t": "guid", "v": s.trim_matches(|c| c == '{' || c == '}')})
         }
         Value::Error(e) => json!({"t": "i32", "v": e}),
+        Value::Pointer(_) if matches!(ty, TypeDesc::FnPtr) => {
+            let name = key.as_ref().and_then(|k| names.delegate_fields.get(k)).cloned().unwrap_or_default();
+            json!({"t": "delegate", "type": name})
+        }
         Value::Pointer(p) => json!({"t": "intptr", "v": format!("{p:x}")}),
+        Value::Decimal(d) => decimal_json(d),
+        Value::Currency(c) => json!({"t": "CurrencyWrapper", "v": decimal_json(&Decimal::from_clr_currency(*c))}),
+        Value::DateTime(t) => datetime_json(t.ticks),
+        Value::DbNull => json!({"t": "dbnull"}),
+        Value::Missing => json!({"t": "missing"}),
+        Value::Interface(_) => json!({"t": "object", "type": "System.__ComObject"}),
         Value::Str(u) => string_json(u),
         Value::Array(items) => {
             let elem = match ty {
                 TypeDesc::ByValArray { elem, .. } | TypeDesc::LpArray { elem, .. } => (**elem).clone(),
+                TypeDesc::SafeArray(vt) => safearray_element(*vt).unwrap_or(TypeDesc::Variant),
                 _ => TypeDesc::Pointer,
             };
             let vs: Vec<Json> = items.iter().map(|x| to_json(x, &elem, names, None)).collect();

@@ -34,9 +34,8 @@ fn wine_safearray_lines_agree() {
     let (passed, failed, unsupported) = tally("wine_oleaut.jsonl", false);
     eprintln!("wine safearray: {passed} passed, unsupported: {unsupported:#?}");
     assert!(failed.is_empty(), "{failed:#?}");
-    // 22 lines; only those with BSTR elements wait for the BSTR module.
-    assert!(passed >= 20, "{passed} passed");
-    assert!(unsupported.iter().all(|u| u.contains("BSTR")), "{unsupported:#?}");
+    assert!(unsupported.is_empty(), "{unsupported:#?}");
+    assert_eq!(passed, 22);
 }
 
 #[test]
@@ -44,7 +43,9 @@ fn mono_safearray_lines_agree() {
     let (passed, failed, unsupported) = tally("mono_safearray.jsonl", true);
     eprintln!("mono safearray: {passed} passed, unsupported: {unsupported:#?}");
     assert!(failed.is_empty(), "{failed:#?}");
-    assert!(passed >= 7, "{passed} passed");
+    assert!(unsupported.is_empty(), "{unsupported:#?}");
+    // 14 quirk lines whose corrected values (`expected`) agree, and the SizeOf line.
+    assert_eq!(passed, 15);
 }
 
 /// Lines in the recording's format with values from Wine's oleaut32 test suite

@@ -82,6 +82,18 @@ fn every_struct_size_and_offset_agrees() {
     assert!(checked >= 140, "only {checked} lines checked");
 }
 
+/// Issue 6's bar: the struct-bytes part of every layout line (StructureToPtr bytes,
+/// pointees, PtrToStructure of them and of the pattern) is rebuilt and agrees. The
+/// three lines left are ones the recording cannot rebuild: two types that did not
+/// load (no fields recorded) and a C# fixed buffer whose sample shows its first element only.
+#[test]
+fn every_rebuildable_layout_line_agrees_byte_for_byte() {
+    let report = check_file(&vectors_dir().join("mono_layout.jsonl")).unwrap();
+    let c = report.total();
+    assert_eq!(c.failed, 0, "{:#?}", report.failures);
+    assert!(c.passed >= 150 && c.unsupported <= 3, "{c:?}: {:#?}", report.unsupported_reasons);
+}
+
 /// The project's copy must stay equal to ../shared/vectors when that is present.
 #[test]
 fn vector_copy_matches_shared_when_present() {

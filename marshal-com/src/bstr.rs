@@ -1,39 +1,16 @@
-//! The few BSTR operations error information needs (`IErrorInfo` hands out BSTRs).
-//!
-//! Layout as the project's BSTR: a `malloc` block, a pointer-sized header whose last 4 bytes
-//! are the byte length, the UTF-16 data, two zero bytes. Kept private and small so it can be
-//! pointed at the core's `Bstr` allocator once that lands.
+//! The few BSTR operations error information and EXCEPINFO need, over the project's BSTR
+//! allocator (`marshal_core::bstr`), so every BSTR this crate hands out or frees is the one
+//! kind the rest of the engine (and `SysFreeString` in native code given these functions) uses.
 
-use core::ffi::c_void;
-
-extern "C" {
-    fn malloc(size: usize) -> *mut c_void;
-    fn free(ptr: *mut c_void);
-}
-
-const HEADER: usize = core::mem::size_of::<usize>();
+use marshal_core::bstr as core_bstr;
 
 /// `SysAllocStringLen` of UTF-16 units; null when out of memory or too long.
 pub(crate) fn alloc_wide(units: &[u16]) -> *mut u16 {
-    let Some(bytes) = units.len().checked_mul(2).filter(|&b| b <= u32::MAX as usize) else {
+    let Ok(len) = u32::try_from(units.len()) else {
         return core::ptr::null_mut();
     };
-    let Some(total) = bytes.checked_add(HEADER + 2) else {
-        return core::ptr::null_mut();
-    };
-    // SAFETY: malloc with a non-zero size; the result is checked for null.
-    let block = unsafe { malloc(total) } as *mut u8;
-    if block.is_null() {
-        return core::ptr::null_mut();
-    }
-    // SAFETY: `block` has `total` = HEADER + bytes + 2 writable bytes, malloc-aligned (≥ 8).
-    unsafe {
-        let data = block.add(HEADER) as *mut u16;
-        (data as *mut u32).sub(1).write(bytes as u32);
-        core::ptr::copy_nonoverlapping(units.as_ptr(), data, units.len());
-        data.add(units.len()).write(0);
-        data
-    }
+    // SAFETY: `units` is readable for `len` code units.
+    unsafe { core_bstr::sys_alloc_string_len(units.as_ptr(), len) }
 }
 
 /// `SysAllocString` of a Rust string.
@@ -46,19 +23,29 @@ pub(crate) fn alloc_str(s: &str) -> *mut u16 {
 ///
 /// # Safety
 ///
-/// `bstr` must be null or come from [`alloc_wide`] / [`alloc_str`] and not be freed yet.
+/// `bstr` must be null or a live BSTR of the project's allocator, not used afterwards.
 pub(crate) unsafe fn free_bstr(bstr: *mut u16) {
-    if !bstr.is_null() {
-        // SAFETY: the block starts HEADER bytes before the data, per the caller.
-        unsafe { free((bstr as *mut u8).sub(HEADER) as *mut c_void) }
-    }
+    // SAFETY: forwarded.
+    unsafe { core_bstr::sys_free_string(bstr) }
+}
+
+/// `SysAllocString` with the ABI of oleaut32's, for native code that hands this crate BSTRs
+/// (EXCEPINFO fields, `IErrorInfo` implementations written in C). Null gives null.
+///
+/// # Safety
+///
+/// `s` must be null or a NUL-terminated UTF-16 string.
+pub unsafe extern "system" fn sys_alloc_string(s: *const u16) -> *mut u16 {
+    // SAFETY: forwarded.
+    unsafe { core_bstr::sys_alloc_string(s) }
 }
 
 /// `SysFreeString` with the ABI of oleaut32's, for native code that receives this crate's BSTRs.
 ///
 /// # Safety
 ///
-/// `bstr` must be null or a BSTR this crate allocated (an `IErrorInfo` getter's result), not freed yet.
+/// `bstr` must be null or a BSTR of the project's allocator (an `IErrorInfo` getter's
+/// result), not freed yet.
 pub unsafe extern "system" fn sys_free_string(bstr: *mut u16) {
     // SAFETY: forwarded.
     unsafe { free_bstr(bstr) }
@@ -75,7 +62,7 @@ pub(crate) unsafe fn to_string(bstr: *const u16) -> String {
     }
     // SAFETY: a live BSTR has its byte length 4 bytes before the data and that many bytes of data.
     unsafe {
-        let bytes = (bstr as *const u32).sub(1).read() as usize;
+        let bytes = (bstr as *const u32).sub(1).read_unaligned() as usize;
         String::from_utf16_lossy(core::slice::from_raw_parts(bstr, bytes / 2))
     }
 }
@@ -111,6 +98,7 @@ mod tests {
             assert_eq!((b as *const u32).sub(1).read(), 4);
             assert_eq!(core::slice::from_raw_parts(b, 3), &[0x68, 0xE9, 0]);
             assert_eq!(to_string(b), "hé");
+            assert_eq!(core_bstr::sys_string_len(b), 2);
             free_bstr(b);
             assert_eq!(to_string(core::ptr::null()), "");
         }

@@ -154,6 +154,9 @@ pub struct ErrorDetails {
     pub help_file: Option<String>,
     /// `IErrorInfo::GetHelpContext`.
     pub help_context: u32,
+    /// `IDispatch::Invoke`'s `*puArgErr`: the `rgvarg` index of the argument at fault (named
+    /// arguments first, then the positional ones last to first), when the callee set it.
+    pub arg_error: Option<u32>,
 }
 
 impl ErrorDetails {
@@ -172,6 +175,9 @@ impl ErrorDetails {
 pub struct ComError {
     hr: Hresult,
     kind: ErrorKind,
+    /// Set by [`ComError::without_error_info`]: leaving a COM method, the thread's error object
+    /// is cleared instead of being set to this error.
+    plain: bool,
     details: Option<Box<ErrorDetails>>,
 }
 
@@ -182,12 +188,12 @@ impl ComError {
     /// The error for a failing HRESULT, with the kind of the CLR's table and no details.
     /// A success code is kept as is (it is what the caller asked to wrap) under [`ErrorKind::Com`].
     pub fn from_hresult(hr: Hresult) -> ComError {
-        ComError { hr, kind: ErrorKind::from_hresult(hr), details: None }
+        ComError { hr, kind: ErrorKind::from_hresult(hr), plain: false, details: None }
     }
 
     /// An error of `kind`, going out as the kind's representative HRESULT.
     pub fn new(kind: ErrorKind, description: impl Into<String>) -> ComError {
-        ComError { hr: kind.hresult(), kind, details: None }.with_description(description)
+        ComError { hr: kind.hresult(), kind, plain: false, details: None }.with_description(description)
     }
 
     /// An error with an explicit HRESULT (kind from the table) and a description.
@@ -197,7 +203,7 @@ impl ComError {
 
     /// An error from an HRESULT and the error information read from the callee.
     pub fn from_parts(hr: Hresult, details: Option<ErrorDetails>) -> ComError {
-        ComError { hr, kind: ErrorKind::from_hresult(hr), details: details.map(Box::new) }
+        ComError { hr, kind: ErrorKind::from_hresult(hr), plain: false, details: details.map(Box::new) }
     }
 
     /// Replaces the description.
@@ -221,6 +227,19 @@ impl ComError {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic payload".to_owned());
         ComError::with_message(Hresult::E_UNEXPECTED, format!("panic in a Rust COM method: {what}"))
+    }
+
+    /// Marks the error as reported by its HRESULT alone: a Rust COM method returning it clears
+    /// the thread's error object rather than setting one (for methods whose callers do not
+    /// read `IErrorInfo`, such as `IDispatch::Invoke`'s own failures).
+    pub fn without_error_info(mut self) -> ComError {
+        self.plain = true;
+        self
+    }
+
+    /// `true` after [`ComError::without_error_info`].
+    pub fn is_without_error_info(&self) -> bool {
+        self.plain
     }
 
     fn details_mut(&mut self) -> &mut ErrorDetails {
@@ -289,7 +308,7 @@ impl From<Hresult> for ComError {
 
 impl From<ErrorKind> for ComError {
     fn from(kind: ErrorKind) -> ComError {
-        ComError { hr: kind.hresult(), kind, details: None }
+        ComError { hr: kind.hresult(), kind, plain: false, details: None }
     }
 }
 

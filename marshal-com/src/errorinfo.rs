@@ -103,7 +103,10 @@ impl ComClass for ErrorObject {
     type Interfaces = (ICreateErrorInfo, IErrorInfo);
 }
 
-fn write_out<T>(out: *mut T, value: T) -> ComResult<()> {
+/// # Safety
+///
+/// `out` must be null or valid for a write.
+unsafe fn write_out<T>(out: *mut T, value: T) -> ComResult<()> {
     if out.is_null() {
         return Err(Hresult::E_INVALIDARG.into());
     }
@@ -112,7 +115,10 @@ fn write_out<T>(out: *mut T, value: T) -> ComResult<()> {
     Ok(())
 }
 
-fn write_bstr(out: *mut *mut u16, text: &Option<String>) -> ComResult<()> {
+/// # Safety
+///
+/// `out` must be null or valid for a write.
+unsafe fn write_bstr(out: *mut *mut u16, text: &Option<String>) -> ComResult<()> {
     if out.is_null() {
         return Err(Hresult::E_INVALIDARG.into());
     }
@@ -127,29 +133,35 @@ fn write_bstr(out: *mut *mut u16, text: &Option<String>) -> ComResult<()> {
         // oleaut32 hands out a NULL BSTR for a string never set.
         None => core::ptr::null_mut(),
     };
-    write_out(out, bstr)
+    // SAFETY: forwarded.
+    unsafe { write_out(out, bstr) }
 }
 
 impl IErrorInfoImpl for ErrorObject {
-    fn get_guid(&self, guid: *mut Guid) -> ComResult<()> {
-        write_out(guid, self.with(|d| d.guid))
+    unsafe fn get_guid(&self, guid: *mut Guid) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer, per the interface contract.
+        unsafe { write_out(guid, self.with(|d| d.guid)) }
     }
-    fn get_source(&self, source: *mut *mut u16) -> ComResult<()> {
-        self.with(|d| write_bstr(source, &d.source))
+    unsafe fn get_source(&self, source: *mut *mut u16) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer, per the interface contract.
+        self.with(|d| unsafe { write_bstr(source, &d.source) })
     }
-    fn get_description(&self, description: *mut *mut u16) -> ComResult<()> {
-        self.with(|d| write_bstr(description, &d.description))
+    unsafe fn get_description(&self, description: *mut *mut u16) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer, per the interface contract.
+        self.with(|d| unsafe { write_bstr(description, &d.description) })
     }
-    fn get_help_file(&self, help_file: *mut *mut u16) -> ComResult<()> {
-        self.with(|d| write_bstr(help_file, &d.help_file))
+    unsafe fn get_help_file(&self, help_file: *mut *mut u16) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer, per the interface contract.
+        self.with(|d| unsafe { write_bstr(help_file, &d.help_file) })
     }
-    fn get_help_context(&self, help_context: *mut u32) -> ComResult<()> {
-        write_out(help_context, self.with(|d| d.help_context))
+    unsafe fn get_help_context(&self, help_context: *mut u32) -> ComResult<()> {
+        // SAFETY: as above.
+        unsafe { write_out(help_context, self.with(|d| d.help_context)) }
     }
 }
 
 impl ICreateErrorInfoImpl for ErrorObject {
-    fn set_guid(&self, guid: *const Guid) -> ComResult<()> {
+    unsafe fn set_guid(&self, guid: *const Guid) -> ComResult<()> {
         if guid.is_null() {
             return Err(Hresult::E_INVALIDARG.into());
         }
@@ -158,25 +170,25 @@ impl ICreateErrorInfoImpl for ErrorObject {
         self.with(|d| d.guid = guid);
         Ok(())
     }
-    fn set_source(&self, source: *const u16) -> ComResult<()> {
+    unsafe fn set_source(&self, source: *const u16) -> ComResult<()> {
         // SAFETY: LPOLESTR: null or NUL-terminated UTF-16, per the interface contract.
         let s = unsafe { bstr::wide_cstr_to_string(source) };
         self.with(|d| d.source = s);
         Ok(())
     }
-    fn set_description(&self, description: *const u16) -> ComResult<()> {
+    unsafe fn set_description(&self, description: *const u16) -> ComResult<()> {
         // SAFETY: as above.
         let s = unsafe { bstr::wide_cstr_to_string(description) };
         self.with(|d| d.description = s);
         Ok(())
     }
-    fn set_help_file(&self, help_file: *const u16) -> ComResult<()> {
+    unsafe fn set_help_file(&self, help_file: *const u16) -> ComResult<()> {
         // SAFETY: as above.
         let s = unsafe { bstr::wide_cstr_to_string(help_file) };
         self.with(|d| d.help_file = s);
         Ok(())
     }
-    fn set_help_context(&self, help_context: u32) -> ComResult<()> {
+    unsafe fn set_help_context(&self, help_context: u32) -> ComResult<()> {
         self.with(|d| d.help_context = help_context);
         Ok(())
     }
@@ -242,6 +254,7 @@ pub fn read_error_info(info: &IErrorInfo) -> ErrorDetails {
             guid,
             help_file: text(|p| info.get_help_file(p)),
             help_context,
+            arg_error: None,
         }
     }
 }
@@ -262,10 +275,15 @@ pub fn error_for_failed_call(object: &IUnknown, iid: &Guid, hr: Hresult) -> ComE
 }
 
 impl ComError {
-    /// Stores this error as the thread's error object (description = [`ComError::message`], the
+    /// Stores this error as the thread's error object (or clears it for an error marked
+    /// [`ComError::without_error_info`]) (description = [`ComError::message`], the
     /// source and help fields if set, GUID = `iid`) and returns its HRESULT: what a Rust COM
     /// method returns to a native caller, as the CLR does for an exception leaving a CCW.
     pub fn into_native(self, iid: &Guid) -> Hresult {
+        if self.is_without_error_info() {
+            set_error_info(None);
+            return self.hresult();
+        }
         let mut details = self.details().cloned().unwrap_or_default();
         details.description = Some(self.message());
         details.guid = *iid;
@@ -348,7 +366,7 @@ pub unsafe extern "system" fn GetErrorInfo(reserved: u32, out: *mut *mut c_void)
     }
 }
 
-pub use crate::bstr::sys_free_string as SysFreeString;
+pub use crate::bstr::{sys_alloc_string as SysAllocString, sys_free_string as SysFreeString};
 
 #[cfg(test)]
 mod tests {

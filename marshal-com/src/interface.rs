@@ -137,7 +137,8 @@ pub unsafe trait VtableFor<T: crate::object::ComClass, const SLOT: usize>: Inter
 /// }
 /// ```
 ///
-/// `Ret` is the ABI return type (usually [`Hresult`]); an implementation returns
+/// The `Impl` trait's methods are `unsafe fn`s with the same raw arguments. `Ret` is the ABI
+/// return type (usually [`Hresult`]); an implementation returns
 /// `<Ret as AbiReturn>::Impl` ([`crate::object::AbiReturn`]: `ComResult<()>` for `Hresult`).
 /// The vtable struct's first field is named `parent`, so no method may be called `parent`.
 #[macro_export]
@@ -211,11 +212,17 @@ macro_rules! com_interface {
         }
 
         #[doc = concat!("Implemented by Rust types exposed as [`", stringify!($name), "`] (see `marshal_com::object`).")]
+        #[doc = ""]
+        #[doc = "The methods are `unsafe` because they receive the caller's raw pointers as they come."]
         #[allow(clippy::too_many_arguments)]
         $vis trait $impl_trait {
             $(
                 $(#[$mattr])*
-                fn $method(&self $(, $arg: $argty)*) -> <$ret as $crate::object::AbiReturn>::Impl;
+                #[doc = ""]
+                #[doc = "# Safety"]
+                #[doc = ""]
+                #[doc = "Called through the vtable: pointer arguments are whatever the COM caller passed, valid as the interface's contract says."]
+                unsafe fn $method(&self $(, $arg: $argty)*) -> <$ret as $crate::object::AbiReturn>::Impl;
             )*
         }
 
@@ -228,13 +235,13 @@ macro_rules! com_interface {
                 where
                     T: $crate::object::ComClass + $impl_trait,
                 {
+                    let call = |obj: &T| {
+                        // SAFETY: the arguments are the COM caller's, passed on as the contract says.
+                        unsafe { <T as $impl_trait>::$method(obj $(, $arg)*) }
+                    };
                     // SAFETY: this thunk is only placed in the vtable of slot SLOT of a
                     // `ComObject<T>` (by `VtableFor<T, SLOT>` below), so `this` is that slot.
-                    unsafe {
-                        $crate::object::__call::<T, SLOT, $ret>(this, &<$name as $crate::Interface>::IID, |obj: &T| {
-                            <T as $impl_trait>::$method(obj $(, $arg)*)
-                        })
-                    }
+                    unsafe { $crate::object::__call::<T, SLOT, $ret>(this, &<$name as $crate::Interface>::IID, call) }
                 }
             )*
         }

@@ -13,6 +13,7 @@
 //! | [`comptr`] | [`ComPtr<I>`]: AddRef on clone, Release on drop, `cast` through QueryInterface |
 //! | [`object`] | [`ComObject`]: the COM callable wrapper for Rust types |
 //! | [`errorinfo`] | thread error object, `IErrorInfo` / `ICreateErrorInfo` / `ISupportErrorInfo` |
+//! | [`dispatch`] | `IDispatch`: the [`dispatch::Dispatch`] server trait, [`dispatch::server::DispatchTable`], the client calls on `ComPtr<IDispatch>` |
 //! | [`param`] | interface parameters: AddRef/Release rules of In, Out, InOut and `[retval]` |
 //!
 //! This crate builds on `marshal-core`; it does not depend on `marshal-pinvoke`.
@@ -28,6 +29,7 @@
 
 mod bstr;
 pub mod comptr;
+pub mod dispatch;
 pub mod error;
 pub mod errorinfo;
 pub mod interface;
@@ -35,6 +37,7 @@ pub mod object;
 pub mod param;
 
 pub use comptr::ComPtr;
+pub use dispatch::IDispatch;
 pub use error::{preserve_sig_false, ComError, ComResult, ErrorDetails, ErrorKind};
 pub use errorinfo::{IErrorInfo, ISupportErrorInfo};
 pub use interface::{IUnknown, Interface};

@@ -35,7 +35,7 @@
 //!
 //! struct Counter(AtomicI32);
 //! impl ICounterImpl for Counter {
-//!     fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
+//!     unsafe fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
 //!         if total.is_null() {
 //!             return Err(ErrorKind::NullReference.into());
 //!         }
@@ -231,10 +231,11 @@ unsafe extern "system" fn query_interface<T: ComClass, const SLOT: usize>(
         return Hresult::E_INVALIDARG;
     }
     // SAFETY: `this` is slot SLOT of a live ComObject<T> (this thunk is only in its vtables);
-    // `iid` is non-null and points at a GUID per the contract.
+    // `iid` is non-null and points at a GUID per the contract (read unaligned: native callers
+    // are not trusted with alignment).
     unsafe {
         let obj = ComObject::<T>::from_slot(this, SLOT);
-        match T::Interfaces::slot_of(&*iid) {
+        match T::Interfaces::slot_of(&iid.read_unaligned()) {
             Some(slot) => {
                 obj.refs.fetch_add(1, Ordering::Relaxed);
                 out.write(obj.slot_ptr(slot));
@@ -293,8 +294,8 @@ unsafe extern "system" fn interface_supports_error_info<T: ComClass>(_this: *mut
     if iid.is_null() {
         return Hresult::E_INVALIDARG;
     }
-    // SAFETY: non-null and, per the contract, a GUID.
-    let iid = unsafe { &*iid };
+    // SAFETY: non-null and, per the contract, a GUID (read unaligned, as in QueryInterface).
+    let iid = &unsafe { iid.read_unaligned() };
     // Every implemented interface reports its failures through IErrorInfo (see `__call`).
     match T::Interfaces::slot_of(iid) {
         Some(_) if *iid != IID_IUNKNOWN && *iid != ISupportErrorInfo::IID => Hresult::S_OK,

@@ -309,3 +309,20 @@ fn unknown_interface_pointer_is_the_objects_identity() {
     let itf: ComPtr<IIdentified> = unk.cast().unwrap();
     assert_eq!(itf.clone().into_unknown().identity().unwrap(), unk);
 }
+
+#[test]
+fn query_interface_accepts_an_unaligned_iid() {
+    let (counter, drops) = Counter::new(1);
+    let unk = ComObject::create(counter);
+    let mut out: *mut c_void = core::ptr::null_mut();
+    // SAFETY: live object; the fixture copies the IID to an odd address.
+    unsafe {
+        assert_eq!(fx_qi_unaligned(unk.as_raw(), &IIdentified::IID, &mut out), Hresult::S_OK);
+        assert!(!out.is_null());
+        fx_release(out);
+        assert_eq!(fx_qi_unaligned(unk.as_raw(), &IID_ABSENT, &mut out), Hresult::E_NOINTERFACE);
+        assert!(out.is_null());
+    }
+    drop(unk);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}

@@ -149,3 +149,89 @@ pub unsafe fn from_native_borrowed(native: *mut c_void) -> *mut c_void {
     }
     native
 }
+
+/// One owned reference to a COM object, as the engine holds it in a runtime
+/// [`Value`](crate::value::Value): `AddRef` on clone, `Release` on drop. The
+/// interface is whichever the pointer was obtained for (fields typed
+/// `IDispatch` or by IID are `QueryInterface`d when written to native memory).
+///
+/// Not `Send`/`Sync`: whether an object may be used from another thread is the
+/// object's business (apartments), as for `marshal_com::ComPtr`.
+///
+/// ```
+/// use marshal_core::iunknown::ComRef;
+/// // A null pointer is no reference.
+/// assert!(unsafe { ComRef::from_raw(core::ptr::null_mut()) }.is_none());
+/// ```
+#[repr(transparent)]
+pub struct ComRef(core::ptr::NonNull<c_void>);
+
+impl ComRef {
+    /// Takes over one reference held in `raw` (no `AddRef`); `None` for null.
+    ///
+    /// # Safety
+    ///
+    /// A non-null `raw` must be a live COM interface pointer on which the caller
+    /// owns a reference, transferred to the result.
+    pub unsafe fn from_raw(raw: *mut c_void) -> Option<ComRef> {
+        core::ptr::NonNull::new(raw).map(ComRef)
+    }
+
+    /// A new reference to a borrowed pointer (`AddRef`); `None` for null.
+    ///
+    /// # Safety
+    ///
+    /// A non-null `raw` must be a live COM interface pointer.
+    pub unsafe fn from_borrowed(raw: *mut c_void) -> Option<ComRef> {
+        let r = core::ptr::NonNull::new(raw)?;
+        // SAFETY: live per the caller; the new reference belongs to the result.
+        unsafe { add_ref(raw) };
+        Some(ComRef(r))
+    }
+
+    /// The interface pointer (the reference stays owned by `self`).
+    pub fn as_raw(&self) -> *mut c_void {
+        self.0.as_ptr()
+    }
+
+    /// Gives up ownership: the returned pointer carries the reference.
+    pub fn into_raw(self) -> *mut c_void {
+        let p = self.0.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+
+    /// `QueryInterface` for `iid`: a new reference to the same object.
+    pub fn query(&self, iid: &Guid) -> Result<ComRef, Hresult> {
+        // SAFETY: `self` holds a live interface pointer; a successful QI returns one reference.
+        unsafe { query_interface(self.as_raw(), iid).map(|p| ComRef(core::ptr::NonNull::new_unchecked(p))) }
+    }
+}
+
+impl Clone for ComRef {
+    fn clone(&self) -> ComRef {
+        // SAFETY: `self` keeps the object alive; the new reference belongs to the clone.
+        unsafe { add_ref(self.as_raw()) };
+        ComRef(self.0)
+    }
+}
+
+impl Drop for ComRef {
+    fn drop(&mut self) {
+        // SAFETY: `self` owns one reference, given up here.
+        unsafe { release(self.as_raw()) };
+    }
+}
+
+impl PartialEq for ComRef {
+    /// The same interface pointer (COM identity needs a `QueryInterface` for IUnknown).
+    fn eq(&self, other: &ComRef) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl core::fmt::Debug for ComRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "ComRef({:p})", self.0)
+    }
+}

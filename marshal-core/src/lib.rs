@@ -20,6 +20,8 @@
 //! - [`value`]: the runtime [`value::Value`] tree for interop layers without Rust types.
 //! - [`plan`]: compiled struct plans: `StructureToPtr`, `PtrToStructure`, `DestroyStructure`.
 //! - [`marshal`]: the [`marshal::Marshal`] trait `#[derive(Marshal)]` implements, built from field [`marshal::Form`]s.
+//! - [`safearray`]: SAFEARRAY, byte for byte as oleaut32 (raw functions, owned [`SafeArray`],
+//!   zero-copy views, validation of native descriptors, the `SafeArray(vt)` marshaler).
 //! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
 //!
 //! ```
@@ -51,8 +53,8 @@ pub mod layout;
 pub mod marshal;
 pub mod pin;
 pub mod plan;
-pub mod strings;
 pub mod safearray;
+pub mod strings;
 pub mod types;
 pub mod value;
 pub mod variant;

@@ -61,6 +61,8 @@ pub struct TypeInfoView<'a> {
     index: usize,
     resolver: &'a dyn Resolver,
     format: Format,
+    /// The interface side of a dual interface (`GetRefTypeOfImplType(-1)`).
+    interface_side: bool,
 }
 
 impl<'a> TypeInfoView<'a> {
@@ -70,7 +72,46 @@ impl<'a> TypeInfoView<'a> {
     /// If `index` is not a type of `lib`.
     pub fn new(lib: &'a TypeLib, index: usize, resolver: &'a dyn Resolver) -> Self {
         assert!(index < lib.types.len(), "type index {index} out of range");
-        TypeInfoView { lib, index, resolver, format: Format::Msft }
+        TypeInfoView { lib, index, resolver, format: Format::Msft, interface_side: false }
+    }
+
+    /// The vtable side of a dual interface, which `GetRefTypeOfImplType(-1)` leads to: a `TKIND_INTERFACE` with
+    /// the stored functions, vtable size and flags. `None` for anything but a dual dispinterface.
+    pub fn dual_interface(&self) -> Option<TypeInfoView<'a>> {
+        let ti = self.info();
+        (ti.kind == TypeKind::Dispatch && ti.flags & typeflags::DUAL != 0).then_some(TypeInfoView {
+            lib: self.lib,
+            index: self.index,
+            resolver: self.resolver,
+            format: self.format,
+            interface_side: true,
+        })
+    }
+
+    /// `ITypeInfo2::GetTypeFlags`: the stored flags (no dispinterface adjustment).
+    pub fn type_flags(&self) -> u16 {
+        self.info().flags
+    }
+
+    /// `GetNames(memid)`: the first function (then variable) with this member id, its name and its parameters'
+    /// names up to the first unnamed one; a dispinterface hides a vtable function's `[retval]` and `[lcid]`
+    /// parameters. Members of the interface this one derives from are searched next.
+    pub fn names(&self, memid: i32) -> Vec<String> {
+        let dispinterface = self.kind() == TypeKind::Dispatch;
+        names_in(self.lib, self.index, memid, dispinterface, self.resolver, 0)
+    }
+
+    /// `ITypeInfo2::GetDocumentation2` help string of the type itself: the loader reports the type's name.
+    pub fn help_string(&self) -> Option<String> {
+        Some(self.info().name.clone())
+    }
+
+    fn kind(&self) -> TypeKind {
+        if self.interface_side {
+            TypeKind::Interface
+        } else {
+            self.info().kind
+        }
     }
 
     /// The loader's view of a library read from `format` (the default is MSFT). The formats differ in one
@@ -107,6 +148,10 @@ impl<'a> TypeInfoView<'a> {
         };
         if self.lib.pointer_size() != NATIVE_POINTER {
             self.fix_pointer_size(&mut attr);
+        }
+        if self.interface_side {
+            attr.kind = TypeKind::Interface;
+            return attr;
         }
         if ti.kind == TypeKind::Dispatch {
             attr.func_count = (ti.vft_size as u32 / ptr) as u16;
@@ -159,7 +204,7 @@ impl<'a> TypeInfoView<'a> {
     /// implements IDispatch (flags 0), whatever interface it wraps.
     pub fn impl_types(&self) -> Vec<ImplType> {
         let ti = self.info();
-        if ti.kind == TypeKind::Dispatch {
+        if ti.kind == TypeKind::Dispatch && !self.interface_side {
             if self.format == Format::Sltg && ti.impl_types.is_empty() {
                 return Vec::new();
             }
@@ -181,7 +226,7 @@ impl<'a> TypeInfoView<'a> {
         let fix_vft = |f: &mut FuncDesc, ptr: u32| {
             f.vtable_offset = ((f.vtable_offset as u32 * NATIVE_POINTER / ptr.max(1)) as u16) & 0xFFFC;
         };
-        if ti.kind != TypeKind::Dispatch {
+        if ti.kind != TypeKind::Dispatch || self.interface_side {
             return ti
                 .funcs
                 .iter()
@@ -208,6 +253,48 @@ impl<'a> TypeInfoView<'a> {
         }
         out
     }
+}
+
+/// `GetNames` on type `index` of `lib` (see [`TypeInfoView::names`]).
+fn names_in(
+    lib: &TypeLib,
+    index: usize,
+    memid: i32,
+    dispinterface: bool,
+    resolver: &dyn Resolver,
+    depth: u32,
+) -> Vec<String> {
+    let Some(ti) = lib.types.get(index) else { return Vec::new() };
+    if let Some(f) = ti.funcs.iter().find(|f| f.memid == memid) {
+        let mut params = f.params.len();
+        if dispinterface && f.kind != FuncKind::Dispatch {
+            if params > 0 && f.params[params - 1].is_retval() {
+                params -= 1;
+            }
+            if params > 0 && f.params[params - 1].is_lcid() {
+                params -= 1;
+            }
+        }
+        let mut out = vec![f.name.clone()];
+        for p in &f.params[..params] {
+            match &p.name {
+                Some(n) => out.push(n.clone()),
+                None => break,
+            }
+        }
+        return out;
+    }
+    if let Some(v) = ti.vars.iter().find(|v| v.memid == memid) {
+        return vec![v.name.clone()];
+    }
+    if depth < crate::MAX_TYPE_DEPTH && matches!(ti.kind, TypeKind::Interface | TypeKind::Dispatch) {
+        if let Some(base) = ti.impl_types.first() {
+            if let Ok((l, i)) = lib.resolve_ref(&base.target, resolver) {
+                return names_in(&l, i as usize, memid, dispinterface, resolver, depth + 1);
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// Pointer size of the process the view is for: `GetTypeAttr` reports `sizeof(IDispatchVtbl)` of the caller.

@@ -1,6 +1,6 @@
 //! The bindings generator (tlbimp's job): Rust source for a type library, for a build script or the
 //! `marshal-tlbimp` command. The source is one module named after the library (`pub mod stdole { … }`), so it
-//! can be `include!`d.
+//! can be `include!`d; the crate that includes it depends on `marshal-core` and `marshal-com`.
 //!
 //! What it writes, per type:
 //! - enums: a `#[repr(transparent)]` newtype over `i32` with one associated constant per member (COM enums may
@@ -33,7 +33,14 @@ use crate::value::Value;
 /// Rust source for `lib`. `resolver` supplies imported libraries (for the vtable size of an imported base
 /// interface and the kind of imported types).
 pub fn generate(lib: &TypeLib, resolver: &dyn Resolver) -> Result<String> {
-    let mut g = Gen { lib, resolver, out: String::new(), derivable: HashSet::new() };
+    let mut g = Gen {
+        lib,
+        resolver,
+        out: String::new(),
+        derivable: HashSet::new(),
+        macro_interfaces: HashSet::new(),
+        needs_idispatch: false,
+    };
     g.run()?;
     Ok(g.out)
 }
@@ -44,6 +51,10 @@ struct Gen<'a> {
     out: String,
     /// Records emitted with `#[derive(Marshal)]`.
     derivable: HashSet<u32>,
+    /// Interfaces emitted with marshal-com's `com_interface!`.
+    macro_interfaces: HashSet<u32>,
+    /// Whether a local `IDispatch` declaration is needed as the parent of dual interfaces.
+    needs_idispatch: bool,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -65,6 +76,26 @@ pub fn ident(name: &str) -> String {
         s.insert_str(0, "r#");
     }
     s
+}
+
+/// A parameter name in snake case (parameters may not shadow the generated types and constants, which keep the
+/// library's spelling).
+fn param_ident(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c);
+        }
+    }
+    ident(&out)
 }
 
 fn guid_expr(g: &Guid) -> String {
@@ -119,15 +150,33 @@ impl Gen<'_> {
                 }
             }
         }
+        // Interfaces in marshal-com's syntax when their parent is one too (IUnknown, IDispatch, or such a local
+        // interface) and every method returns what a COM implementation can.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, ti) in lib.types.iter().enumerate() {
+                if !self.macro_interfaces.contains(&(i as u32)) && self.parent_macro(ti).is_some() {
+                    self.macro_interfaces.insert(i as u32);
+                    changed = true;
+                }
+            }
+        }
+        let local_idispatch = lib.types.iter().enumerate().any(|(i, t)| {
+            t.guid == marshal_core::iunknown::IID_IDISPATCH && self.macro_interfaces.contains(&(i as u32))
+        });
+        if self.needs_idispatch && !local_idispatch {
+            self.idispatch_declaration();
+        }
         for (i, ti) in lib.types.iter().enumerate() {
             match ti.kind {
                 TypeKind::Enum => self.enumeration(ti),
                 TypeKind::Record | TypeKind::Union => self.record(i as u32, ti),
                 TypeKind::Alias => self.alias(ti),
-                TypeKind::Interface => self.interface(ti),
+                TypeKind::Interface => self.interface(i as u32, ti),
                 TypeKind::Dispatch => {
                     if ti.flags & typeflags::DUAL != 0 {
-                        self.interface(ti)
+                        self.interface(i as u32, ti)
                     }
                     self.dispinterface(ti)
                 }
@@ -314,8 +363,76 @@ impl Gen<'_> {
         Some(format!("[*const c_void; {}]", other.vft_size as u32 / self.lib.pointer_size().max(1)))
     }
 
-    fn interface(&mut self, ti: &TypeInfo) {
+    /// The `com_interface!` parent of an interface, if it can be declared with the macro.
+    fn parent_macro(&mut self, ti: &TypeInfo) -> Option<String> {
+        let is_interface =
+            ti.kind == TypeKind::Interface || (ti.kind == TypeKind::Dispatch && ti.flags & typeflags::DUAL != 0);
+        if !is_interface || !ti.funcs.iter().all(|f| self.macro_return(&f.ret).is_some()) {
+            return None;
+        }
+        let base = ti.impl_types.first()?;
+        let (kind, name, local, other) = self.target(&base.target)?;
+        if other.guid == marshal_core::iunknown::IID_IUNKNOWN {
+            return Some("::marshal_com::IUnknown".into());
+        }
+        if let Some(i) = local {
+            if self.macro_interfaces.contains(&i) && matches!(kind, TypeKind::Interface | TypeKind::Dispatch) {
+                return Some(ident(&name));
+            }
+        }
+        if other.guid == marshal_core::iunknown::IID_IDISPATCH {
+            self.needs_idispatch = true;
+            return Some("IDispatch".into());
+        }
+        None
+    }
+
+    /// The return type of a method declared with `com_interface!` (what marshal-com's implementations return).
+    fn macro_return(&self, t: &ElemType) -> Option<String> {
+        Some(match t {
+            ElemType::Base(VarType::VOID) => "()".into(),
+            ElemType::Base(VarType::HRESULT) => "::marshal_core::Hresult".into(),
+            ElemType::Base(
+                VarType::I1
+                | VarType::UI1
+                | VarType::I2
+                | VarType::UI2
+                | VarType::I4
+                | VarType::UI4
+                | VarType::INT
+                | VarType::UINT
+                | VarType::I8
+                | VarType::UI8
+                | VarType::R4
+                | VarType::R8,
+            ) => self.native(t, 0),
+            _ => return None,
+        })
+    }
+
+    /// IDispatch in marshal-com's syntax, for libraries whose dual interfaces derive from the imported one.
+    fn idispatch_declaration(&mut self) {
+        let h = "::marshal_core::Hresult";
+        let _ = writeln!(self.out, "::marshal_com::com_interface! {{");
+        let _ =
+            writeln!(self.out, "    /// `IDispatch` (declared here as the parent of this library's dual interfaces).");
+        let _ = writeln!(self.out, "    pub interface IDispatch : ::marshal_com::IUnknown {{");
+        let _ = writeln!(self.out, "        iid = 0x{:032x};", marshal_core::iunknown::IID_IDISPATCH.to_u128());
+        let _ = writeln!(self.out, "        vtable = IDispatchVtbl;\n        impl = IDispatch_Impl;");
+        let _ = writeln!(self.out, "        fn GetTypeInfoCount(&self, count: *mut u32) -> {h};");
+        let _ =
+            writeln!(self.out, "        fn GetTypeInfo(&self, index: u32, lcid: u32, info: *mut *mut c_void) -> {h};");
+        let _ = writeln!(self.out, "        fn GetIDsOfNames(&self, iid: *const ::marshal_core::Guid, names: *mut *mut u16, count: u32, lcid: u32, ids: *mut i32) -> {h};");
+        let _ = writeln!(self.out, "        fn Invoke(&self, id: i32, iid: *const ::marshal_core::Guid, lcid: u32, flags: u16, params: *mut c_void, result: *mut RawVariant, excepinfo: *mut c_void, arg_err: *mut u32) -> {h};");
+        let _ = writeln!(self.out, "    }}\n}}\n");
+    }
+
+    fn interface(&mut self, index: u32, ti: &TypeInfo) {
         let name = ident(&ti.name);
+        if self.macro_interfaces.contains(&index) {
+            self.macro_interface(ti);
+            return;
+        }
         doc_lines(&mut self.out, "", ti.doc.as_deref(), &format!("Interface `{}`.", ti.name));
         let _ = writeln!(self.out, "pub const IID_{name}: ::marshal_core::Guid = {};", guid_expr(&ti.guid));
         let _ = writeln!(self.out, "/// The vtable of `{}` ({} bytes).", ti.name, ti.vft_size);
@@ -345,7 +462,7 @@ impl Gen<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let n = p.name.as_deref().map(ident).unwrap_or_else(|| format!("arg{i}"));
+                    let n = p.name.as_deref().map(param_ident).unwrap_or_else(|| format!("arg{i}"));
                     format!("{n}: {}", self.native(&p.ty, 0))
                 })
                 .collect();
@@ -361,6 +478,55 @@ impl Gen<'_> {
             );
         }
         let _ = writeln!(self.out, "}}");
+    }
+
+    /// Slot names: `get_`/`put_`/`putref_` for property accessors, made unique.
+    fn slot_names(ti: &TypeInfo) -> Vec<String> {
+        let mut seen = HashSet::new();
+        ti.funcs
+            .iter()
+            .map(|f| {
+                let prefix = match f.invkind {
+                    InvokeKind::Func => "",
+                    InvokeKind::PropertyGet => "get_",
+                    InvokeKind::PropertyPut => "put_",
+                    InvokeKind::PropertyPutRef => "putref_",
+                };
+                let mut slot = ident(&format!("{prefix}{}", f.name));
+                while !seen.insert(slot.clone()) {
+                    slot.push('_');
+                }
+                slot
+            })
+            .collect()
+    }
+
+    /// An interface in marshal-com's `com_interface!` syntax.
+    fn macro_interface(&mut self, ti: &TypeInfo) {
+        let name = ident(&ti.name);
+        let parent = self.parent_macro(ti).expect("checked when the interface was chosen");
+        let _ = writeln!(self.out, "pub const IID_{name}: ::marshal_core::Guid = {};", guid_expr(&ti.guid));
+        let _ = writeln!(self.out, "::marshal_com::com_interface! {{");
+        doc_lines(&mut self.out, "    ", ti.doc.as_deref(), &format!("Interface `{}`.", ti.name));
+        let _ = writeln!(self.out, "    pub interface {name} : {parent} {{");
+        let _ = writeln!(self.out, "        iid = 0x{:032x};", ti.guid.to_u128());
+        let _ = writeln!(self.out, "        vtable = {name}Vtbl;\n        impl = {name}_Impl;");
+        for (f, slot) in ti.funcs.iter().zip(Self::slot_names(ti)) {
+            let signature = self.idl_signature(f);
+            doc_lines(&mut self.out, "        ", f.doc.as_deref(), &signature);
+            let params: Vec<String> = f
+                .params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let n = p.name.as_deref().map(param_ident).unwrap_or_else(|| format!("arg{i}"));
+                    format!(", {n}: {}", self.native(&p.ty, 0))
+                })
+                .collect();
+            let ret = self.macro_return(&f.ret).expect("checked when the interface was chosen");
+            let _ = writeln!(self.out, "        fn {slot}(&self{}) -> {ret};", params.concat());
+        }
+        let _ = writeln!(self.out, "    }}\n}}");
     }
 
     fn idl_signature(&self, f: &FuncDesc) -> String {

@@ -25,6 +25,7 @@
 pub mod api;
 pub mod bindings;
 mod bytes;
+pub mod dispatch;
 pub mod error;
 pub mod layout;
 pub mod model;
@@ -32,6 +33,7 @@ pub mod msft;
 pub mod pe;
 pub mod resolve;
 pub mod sltg;
+pub mod std_dispatch;
 pub mod value;
 
 pub use error::{Result, TypeLibError};

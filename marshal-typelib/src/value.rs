@@ -111,6 +111,12 @@ impl Value {
         }
     }
 
+    /// The VARIANT this value loads as (a core [`marshal_core::Variant`], owning its BSTR). `VT_DECIMAL` and the
+    /// pointer types a library cannot carry are `DISP_E_BADVARTYPE`.
+    pub fn to_variant(&self) -> Result<marshal_core::Variant, marshal_core::Hresult> {
+        crate::dispatch::value_to_variant(self)
+    }
+
     /// The integer payload, for the integer-like types (BOOL, ERROR, CY's raw int64 included).
     pub fn as_i64(&self) -> Option<i64> {
         Some(match *self {

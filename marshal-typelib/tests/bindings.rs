@@ -78,12 +78,14 @@ fn generated_bindings_compile_and_agree() {
     let krate = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bindings-check");
     std::fs::create_dir_all(krate.join("src")).unwrap();
     let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../marshal-core");
+    let com = Path::new(env!("CARGO_MANIFEST_DIR")).join("../marshal-com");
     std::fs::write(
         krate.join("Cargo.toml"),
         format!(
             "[package]\nname = \"bindings-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [dependencies]\nmarshal-core = {{ path = {:?} }}\n\n[workspace]\n",
-            core.canonicalize().unwrap()
+             [dependencies]\nmarshal-core = {{ path = {:?} }}\nmarshal-com = {{ path = {:?} }}\n\n[workspace]\n",
+            core.canonicalize().unwrap(),
+            com.canonicalize().unwrap()
         ),
     )
     .unwrap();
@@ -122,9 +124,11 @@ fn generated_bindings_compile_and_agree() {
 
 #[test]
 fn generator_handles_the_rust_described_library() {
-    let code = generate(&rust_described_lib(), &()).unwrap();
+    let Some(dir) = wine_dir() else { return };
+    let code = generate(&rust_described_lib(), &SearchPath::new([dir])).unwrap();
     assert!(code.contains("pub mod rustcalc {"));
-    assert!(code.contains("pub struct ICalcVtbl {"));
+    assert!(code.contains("pub interface ICalc : ::marshal_com::IUnknown {"));
+    assert!(code.contains("pub interface IDualCalc : IDispatch {"));
     assert!(code.contains("pub const CLSID_Calc: ::marshal_core::Guid"));
     assert!(code.contains("pub const Blue: Colour = Colour(-3);"));
 }

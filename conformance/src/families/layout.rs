@@ -16,10 +16,11 @@ use serde_json::{json, Map, Value};
 
 use marshal_core::layout::Target;
 use marshal_core::plan::Plan;
+use marshal_core::strings::NativeStringKind;
 use marshal_core::types::{
     BoolRepr, CharRepr, CharSet, LayoutKind, Prim, StringRepr, StructBuilder, TypeDesc, TypeSet,
 };
-use marshal_core::{InterfaceKind, Layout, LayoutError};
+use marshal_core::{InterfaceKind, Layout, LayoutError, VarType};
 
 use crate::oracle_value::{json_to_value, value_to_json, TypeNames};
 use crate::outcome::Outcome;
@@ -31,6 +32,20 @@ const TARGET: Target = Target::UNIX_64;
 
 /// Evaluates one layout line.
 pub fn evaluate(line: &Value) -> Outcome {
+    // A recording that crashed keeps the case's inputs in `partial`; the line's own
+    // fields (with `expected`'s corrections applied by the runner) win over them.
+    let merged;
+    let line = match (line.get("type"), line.get("partial").and_then(Value::as_object)) {
+        (None, Some(partial)) => {
+            let mut m = partial.clone();
+            for (k, v) in line.as_object().into_iter().flatten() {
+                m.insert(k.clone(), v.clone());
+            }
+            merged = Value::Object(m);
+            &merged
+        }
+        _ => line,
+    };
     let Some(type_name) = line.get("type").and_then(Value::as_str) else {
         return Outcome::unsupported("layout: line describes no type");
     };
@@ -114,44 +129,170 @@ fn struct_bytes(
     out: &mut Outcome,
 ) {
     let size = plan.size();
-    // A sample the runner cannot rebuild (a delegate, a fixed buffer shown by its
-    // first element) leaves the byte outputs unproduced: the line is not supported.
-    if let Some(value) = line.get("sample").and_then(|s| json_to_value(s, ty, names).ok()) {
+    let pointer_fields = pointer_fields(recorded_fields, layout, ty);
+    // A sample the runner cannot rebuild (a fixed buffer shown by its first element)
+    // leaves the byte outputs unproduced: the line is not supported.
+    if let Some(Ok(value)) = line.get("sample").map(|s| json_to_value(s, ty, names)) {
         for (fill, hex_key, overrun_key) in [(0x00u8, "hex", "overrun"), (0xCC, "hex_cc", "overrun_cc")] {
             // One guard byte past the struct shows whether the engine wrote beyond it.
             let mut buf = vec![fill; size + 1];
             match plan.to_native(&value, &mut buf[..size]) {
                 Ok(()) => {
                     out.set(overrun_key, buf[size] != fill);
-                    out.set(hex_key, hex(&buf[..size]));
+                    out.set(hex_key, hex(&masked(&buf[..size], &pointer_fields)));
                     if fill == 0 {
+                        // SAFETY: the pointers were written by to_native of this plan and are live.
+                        out.set("pointers", unsafe { pointees(&buf[..size], &pointer_fields) });
                         // SAFETY: the bytes were written by to_native of this plan.
-                        if let Ok(back) = unsafe { plan.from_native(&buf[..size]) } {
-                            out.set("roundtrip", value_to_json(&back, ty, names));
+                        match unsafe { plan.from_native(&buf[..size]) } {
+                            Ok(back) => out.set("roundtrip", value_to_json(&back, ty, names)),
+                            Err(e) => out.set("roundtrip_error", format!("{}: {e}", e.clr_exception())),
                         }
                     }
                     // SAFETY: as above; destroy frees what to_native allocated.
                     unsafe { plan.destroy(&mut buf[..size]) };
                 }
-                Err(e) => out.engine_error = Some(e.to_string()),
+                Err(e) => {
+                    out.engine_error = Some(e.to_string());
+                    out.set("to_native_error", format!("{}: {e}", e.clr_exception()));
+                }
             }
         }
     }
-    // The oracle's pattern: bytes 01 02 03 … with pointer fields zeroed.
+    // The oracle's pattern: bytes 01 02 03 … with pointer and VARIANT fields zeroed.
     let mut pattern: Vec<u8> = (1..=size).map(|i| i as u8).collect();
-    for f in recorded_fields {
-        if f.get("pointer_kind").and_then(Value::as_str).is_some() {
-            let path = f.get("path").and_then(Value::as_str).unwrap_or("");
-            if let Some(off) = layout.offset_of(path) {
-                let end = (off as usize + TARGET.pointer_width as usize).min(size);
-                pattern[off as usize..end].fill(0);
-            }
-        }
+    for f in &pointer_fields {
+        let end = (f.offset + f.width).min(size);
+        pattern[f.offset..end].fill(0);
     }
     out.set("pattern_hex", hex(&pattern));
-    // SAFETY: every pointer field of the pattern is zeroed (null).
-    if let Ok(v) = unsafe { plan.from_native(&pattern) } {
-        out.set("from_pattern", value_to_json(&v, ty, names));
+    // SAFETY: every pointer field of the pattern is zeroed (null), every VARIANT VT_EMPTY.
+    match unsafe { plan.from_native(&pattern) } {
+        Ok(v) => out.set("from_pattern", value_to_json(&v, ty, names)),
+        Err(e) => out.set("from_pattern_error", format!("{}: {e}", e.clr_exception())),
+    }
+}
+
+/// A field whose native bytes are (or hold) a pointer the recording does not show.
+struct PointerField {
+    path: String,
+    offset: usize,
+    /// Bytes zeroed in the pattern: the pointer, or a VARIANT's tag and payload pointer.
+    width: usize,
+    /// The oracle's `pointer_kind`.
+    kind: String,
+    /// The string form of a string field (`None`: a function pointer, a SAFEARRAY, a VARIANT).
+    form: Option<NativeStringKind>,
+}
+
+fn pointer_fields(recorded: &[Value], layout: &Layout, ty: &TypeDesc) -> Vec<PointerField> {
+    let ptr = TARGET.pointer_width as usize;
+    recorded
+        .iter()
+        .filter_map(|f| {
+            let kind = f.get("pointer_kind")?.as_str()?.to_string();
+            let path = f.get("path")?.as_str()?.to_string();
+            let offset = layout.offset_of(&path)? as usize;
+            let (field_ty, charset) = field_of(ty, &path)?;
+            let form = match field_ty {
+                TypeDesc::String(repr) => Some(NativeStringKind::resolve_for(repr, charset, TARGET)),
+                _ => None,
+            };
+            // A VARIANT's tag words and its pointer-sized payload slot, as the oracle zeroes them.
+            let width = if kind == "variant_inline" { 8 + ptr } else { ptr };
+            Some(PointerField { path, offset, width, kind, form })
+        })
+        .collect()
+}
+
+/// The descriptor of the field at `path` (nested as `a.b`) and its struct's CharSet.
+fn field_of(ty: &TypeDesc, path: &str) -> Option<(TypeDesc, CharSet)> {
+    let mut cur = ty.as_struct()?.clone();
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let f = cur.fields().iter().find(|f| &*f.name == part)?.clone();
+        if parts.peek().is_none() {
+            return Some((f.ty, cur.charset()));
+        }
+        cur = f.ty.as_struct()?.clone();
+    }
+    None
+}
+
+/// The bytes as the oracle records them: pointer fields zeroed, and in a VARIANT
+/// the payload when it is a pointer (BSTR, interface, array, BYREF).
+fn masked(bytes: &[u8], fields: &[PointerField]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    let ptr = TARGET.pointer_width as usize;
+    for f in fields {
+        if f.kind == "variant_inline" {
+            let vt = VarType(u16::from_le_bytes([b[f.offset], b[f.offset + 1]]));
+            let pointer_payload = matches!(vt, VarType::BSTR | VarType::UNKNOWN | VarType::DISPATCH | VarType::RECORD)
+                || vt.is_byref()
+                || vt.is_array();
+            if pointer_payload {
+                b[f.offset + 8..f.offset + 8 + ptr].fill(0);
+            }
+        } else {
+            b[f.offset..f.offset + ptr].fill(0);
+        }
+    }
+    b
+}
+
+/// The oracle's `pointers[]`: for every string / function-pointer field, whether it
+/// is null and the bytes it points to (strings with their terminator; a BSTR with
+/// its length prefix).
+///
+/// # Safety
+/// The bytes hold a native struct whose pointers are live.
+unsafe fn pointees(bytes: &[u8], fields: &[PointerField]) -> Value {
+    let mut list = Vec::new();
+    for f in fields.iter().filter(|f| f.form.is_some() || f.kind == "fnptr") {
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(&bytes[f.offset..f.offset + 8]);
+        let p = usize::from_ne_bytes(raw) as *const u8;
+        let pointee = match (p.is_null(), f.form) {
+            (true, _) | (false, None) => Value::Null,
+            // SAFETY: a live string of this form written by the engine.
+            (false, Some(form)) => Value::String(hex(unsafe { string_bytes(form, p) })),
+        };
+        list.push(json!({
+            "path": f.path,
+            "offset": f.offset,
+            "kind": f.kind,
+            "is_null": p.is_null(),
+            "pointee_hex": pointee,
+        }));
+    }
+    Value::Array(list)
+}
+
+/// A native string's bytes with its terminator (and a BSTR's prefix).
+///
+/// # Safety
+/// `p` is a live string of form `form`.
+unsafe fn string_bytes<'a>(form: NativeStringKind, p: *const u8) -> &'a [u8] {
+    // SAFETY: per the caller, the string and its terminator (and a BSTR's prefix) are readable.
+    unsafe {
+        match form {
+            NativeStringKind::LPWStr => {
+                let w = p.cast::<u16>();
+                let mut n = 0;
+                while *w.add(n) != 0 {
+                    n += 1;
+                }
+                core::slice::from_raw_parts(p, n * 2 + 2)
+            }
+            NativeStringKind::BStr | NativeStringKind::AnsiBStr => {
+                let len = u32::from_le_bytes(*p.sub(4).cast::<[u8; 4]>()) as usize;
+                core::slice::from_raw_parts(p.sub(4), 4 + len + 2)
+            }
+            NativeStringKind::LPStr | NativeStringKind::LPUTF8Str => {
+                let n = core::ffi::CStr::from_ptr(p.cast()).count_bytes();
+                core::slice::from_raw_parts(p, n + 1)
+            }
+        }
     }
 }
 
@@ -241,6 +382,7 @@ fn declare(
             names.fixed_fields.insert((name.to_string(), fname.to_string()), tname.to_string());
             TypeDesc::by_val_array(scalar(elem, None, types).ok_or_else(|| not_modelled(elem))?, count)
         } else if f.get("pointer_kind").and_then(Value::as_str) == Some("fnptr") {
+            names.delegate_fields.insert((name.to_string(), fname.to_string()), tname.to_string());
             TypeDesc::FnPtr
         } else if let Some(elem) = tname.strip_suffix("[]") {
             match marshal_as {
@@ -255,7 +397,18 @@ fn declare(
                     };
                     TypeDesc::by_val_array(elem_ty, count)
                 }
-                Some("SafeArray") | None => return Err(not_modelled("SAFEARRAY field")),
+                Some("SafeArray") => {
+                    let named = f.get("safearray_sub_type").and_then(Value::as_str).and_then(vartype_by_name);
+                    let vt = match named {
+                        Some(vt) if vt != VarType::EMPTY => vt,
+                        // No SafeArraySubType: the element type's own VARTYPE, as CoreCLR infers it.
+                        _ => element_vartype(elem, sub_type, types).ok_or_else(|| not_modelled(tname))?,
+                    };
+                    TypeDesc::SafeArray(vt)
+                }
+                None => {
+                    return Err(BuildError::Refused(format!("{tname} field without MarshalAs cannot be marshaled")))
+                }
                 Some(other) => return Err(BuildError::Refused(format!("{tname} cannot be marshaled as {other}"))),
             }
         } else if let Some(t) = field_type(tname, marshal_as, size_const, types)? {
@@ -410,6 +563,67 @@ fn field_type(
         },
     };
     Ok(Some(t))
+}
+
+/// `VT_I4` → VT_I4.
+fn vartype_by_name(name: &str) -> Option<VarType> {
+    Some(match name.trim_start_matches("VT_") {
+        "EMPTY" => VarType::EMPTY,
+        "I1" => VarType::I1,
+        "UI1" => VarType::UI1,
+        "I2" => VarType::I2,
+        "UI2" => VarType::UI2,
+        "I4" => VarType::I4,
+        "UI4" => VarType::UI4,
+        "INT" => VarType::INT,
+        "UINT" => VarType::UINT,
+        "I8" => VarType::I8,
+        "UI8" => VarType::UI8,
+        "R4" => VarType::R4,
+        "R8" => VarType::R8,
+        "BOOL" => VarType::BOOL,
+        "BSTR" => VarType::BSTR,
+        "VARIANT" => VarType::VARIANT,
+        "DECIMAL" => VarType::DECIMAL,
+        "CY" => VarType::CY,
+        "DATE" => VarType::DATE,
+        "ERROR" => VarType::ERROR,
+        "UNKNOWN" => VarType::UNKNOWN,
+        "DISPATCH" => VarType::DISPATCH,
+        _ => return None,
+    })
+}
+
+/// The VARTYPE of a managed array element (the CLR's default `SafeArraySubType`).
+fn element_vartype(elem: &str, sub: Option<&str>, types: &Map<String, Value>) -> Option<VarType> {
+    if let Some(vt) = sub.and_then(vartype_by_name) {
+        return Some(vt);
+    }
+    Some(match elem {
+        "Boolean" => VarType::BOOL,
+        "String" => VarType::BSTR,
+        "Object" => VarType::VARIANT,
+        "Decimal" => VarType::DECIMAL,
+        "DateTime" => VarType::DATE,
+        "Char" => VarType::UI2,
+        n => match scalar(n, None, types)? {
+            TypeDesc::Prim(p) => match p {
+                Prim::I8 => VarType::I1,
+                Prim::U8 => VarType::UI1,
+                Prim::I16 => VarType::I2,
+                Prim::U16 => VarType::UI2,
+                Prim::I32 => VarType::I4,
+                Prim::U32 => VarType::UI4,
+                Prim::I64 => VarType::I8,
+                Prim::U64 => VarType::UI8,
+                Prim::F32 => VarType::R4,
+                Prim::F64 => VarType::R8,
+                Prim::ISize => VarType::INT,
+                Prim::USize => VarType::UINT,
+            },
+            _ => return None,
+        },
+    })
 }
 
 fn marshal_as_matches(p: Prim, m: &str) -> bool {

@@ -9,10 +9,10 @@ use crate::outcome::Outcome;
 pub mod bstr;
 pub mod layout;
 pub mod oleaut;
+pub mod pinvoke;
+pub mod safearray;
 pub mod strings;
 pub mod variant;
-pub mod safearray;
-pub mod pinvoke;
 
 /// Evaluates one line with the family its `section` / `kind` names.
 pub fn evaluate(line: &Value) -> Outcome {

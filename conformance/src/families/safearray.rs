@@ -21,10 +21,12 @@ use std::ptr;
 
 use serde_json::{json, Map, Value};
 
+use marshal_core::bstr::Bstr;
 use marshal_core::safearray::marshal::{InOutArray, SafeArrayMarshaler};
 use marshal_core::safearray::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
 use marshal_core::safearray::{Bound, SafeArray};
 use marshal_core::types::{CharSet, StructBuilder, TypeDesc};
+use marshal_core::variant::{Variant, VariantValue, VARIANT};
 use marshal_core::{Hresult, Layout, VarType};
 
 use crate::outcome::Outcome;
@@ -157,8 +159,21 @@ mod wine {
     /// A typed value for `pv`, as bytes of the element (or a temporary BSTR / VARIANT).
     enum Pv {
         Bytes(Vec<u8>),
-        /// A VARIANT (24 bytes on 64-bit).
-        Variant(Vec<u8>),
+        /// A temporary BSTR, passed as `pv` itself (freed after the call).
+        Bstr(Bstr),
+        /// A VariantInit'ed temporary (VariantClear'ed after the call).
+        Variant(Variant),
+    }
+
+    fn bstr_of(v: &Value) -> Result<Bstr, Stop> {
+        match v {
+            Value::Null => Ok(Bstr::null()),
+            Value::String(h) => match crate::oracle_value::u16_units(h) {
+                Some(units) => Bstr::from_wide(&units).map_or_else(|e| unsupported(format!("bstr: {e}")), Ok),
+                None => unsupported("safearray: bad bstr units"),
+            },
+            _ => unsupported(format!("safearray: bstr value {v}")),
+        }
     }
 
     fn scalar_bytes(v: &Map<String, Value>) -> Result<Vec<u8>, Stop> {
@@ -194,17 +209,23 @@ mod wine {
 
     fn pv_value(v: &Value) -> Result<Pv, Stop> {
         let Some(obj) = v.as_object() else { return unsupported(format!("safearray: pv {v}")) };
-        if obj.contains_key("bstr") {
-            return unsupported("safearray: BSTR elements need the BSTR module");
+        if let Some(b) = obj.get("bstr") {
+            return bstr_of(b).map(Pv::Bstr);
         }
         if let Some(var) = obj.get("variant").and_then(Value::as_object) {
             let vt = var.get("vt").and_then(Value::as_u64).unwrap_or(0) as u16;
-            if var.contains_key("bstr") {
-                return unsupported("safearray: BSTR VARIANTs need the BSTR module");
+            if let Some(b) = var.get("bstr") {
+                let b = bstr_of(b)?;
+                let mut raw = VARIANT::with_vt(VarType::BSTR);
+                raw.data.ptr = b.into_raw() as *mut c_void;
+                // SAFETY: a fresh BSTR owned by the VARIANT.
+                return unsafe { Variant::from_raw(raw) }
+                    .map(Pv::Variant)
+                    .map_or_else(|e| unsupported(e.to_string()), Ok);
             }
             let mut rest = var.clone();
             rest.remove("vt");
-            let mut bytes = vec![0u8; std::mem::size_of::<usize>() * 3];
+            let mut bytes = [0u8; std::mem::size_of::<VARIANT>()];
             bytes[0..2].copy_from_slice(&vt.to_le_bytes());
             if !rest.is_empty() {
                 let payload = scalar_bytes(&rest)?;
@@ -216,7 +237,10 @@ mod wine {
                     bytes[8..8 + payload.len()].copy_from_slice(&payload);
                 }
             }
-            return Ok(Pv::Variant(bytes));
+            // SAFETY: a scalar VARIANT built from its bytes owns nothing.
+            return unsafe { Variant::from_raw(VARIANT::from_bytes(&bytes)) }
+                .map(Pv::Variant)
+                .map_or_else(|e| unsupported(e.to_string()), Ok);
         }
         scalar_bytes(obj).map(Pv::Bytes)
     }
@@ -262,14 +286,11 @@ mod wine {
                             .and_then(Value::as_array)
                             .map(|a| a.iter().filter_map(Value::as_i64).map(|n| n as i32).collect())
                             .unwrap_or_default();
-                        let hr = match pv_value(args.get("pv").unwrap_or(&Value::Null))? {
+                        match pv_value(args.get("pv").unwrap_or(&Value::Null))? {
                             Pv::Bytes(b) => raw::safe_array_put_element(p, idx.as_ptr(), b.as_ptr() as *const c_void),
+                            Pv::Bstr(b) => raw::safe_array_put_element(p, idx.as_ptr(), b.as_ptr() as *const c_void),
                             Pv::Variant(v) => raw::safe_array_put_element(p, idx.as_ptr(), v.as_ptr() as *const c_void),
-                        };
-                        if hr == Hresult::E_NOTIMPL {
-                            return unsupported("safearray: element kind not supported by the engine yet");
                         }
-                        hr
                     }
                     "SafeArrayLock" => raw::safe_array_lock(psa()?),
                     "SafeArrayUnlock" => raw::safe_array_unlock(psa()?),
@@ -460,6 +481,20 @@ mod wine {
         }
     }
 
+    fn bstr_dump(b: &Bstr) -> Value {
+        if b.is_null() {
+            return json!({"null": true});
+        }
+        let units = b.as_wide();
+        json!({
+            "null": false,
+            "len": units.len(),
+            "bytelen": b.byte_len(),
+            "u16": units.iter().map(|u| format!("{u:04x}")).collect::<String>(),
+            "text": String::from_utf16_lossy(units),
+        })
+    }
+
     fn variant_payload_is_pointer(vt: u16) -> bool {
         vt & VarType::BYREF_FLAG != 0
             || vt & VarType::ARRAY_FLAG != 0
@@ -516,11 +551,34 @@ mod wine {
                             }
                         }
                     }
-                    other => {
-                        return unsupported(format!(
-                            "safearray: GetElement as {other:?} needs the BSTR/VARIANT modules"
-                        ))
+                    Some("bstr") => {
+                        let mut b: *mut u16 =
+                            if fill != 0 { usize::from_ne_bytes([fill; 8]) as *mut u16 } else { ptr::null_mut() };
+                        // SAFETY: a live descriptor; `b` is an out BSTR variable.
+                        let hr = unsafe { raw::safe_array_get_element(p, idx.as_ptr(), &mut b as *mut *mut u16 as _) };
+                        hr_fields(out, hr);
+                        if hr.is_ok() {
+                            // SAFETY: on success `b` is a BSTR the caller owns (or null).
+                            let owned = unsafe { Bstr::from_raw(b) };
+                            out.set("value", bstr_dump(&owned));
+                        }
                     }
+                    Some("variant") => {
+                        let mut v = if fill != 0 {
+                            VARIANT::from_bytes(&[fill; std::mem::size_of::<VARIANT>()])
+                        } else {
+                            VARIANT::EMPTY
+                        };
+                        // SAFETY: a live descriptor; `v` is an out VARIANT variable.
+                        let hr = unsafe { raw::safe_array_get_element(p, idx.as_ptr(), &mut v as *mut VARIANT as _) };
+                        hr_fields(out, hr);
+                        if hr.is_ok() {
+                            out.set("value", crate::families::oleaut::dump_variant(&v).map_err(Stop::Unsupported)?);
+                            // SAFETY: on success `v` is a VARIANT the caller owns.
+                            drop(unsafe { Variant::from_raw(v) });
+                        }
+                    }
+                    other => return unsupported(format!("safearray: GetElement as {other:?}")),
                 }
             }
             "PtrOfIndex" => {
@@ -662,7 +720,25 @@ mod mono {
             VarType::UI1 => typed!(u8, |e| int(e).map(|n| n as u8)),
             VarType::I8 => typed!(i64, int),
             VarType::BOOL => typed!(bool, |e| e.get("v").and_then(Value::as_bool)),
-            other => Err(format!("SAFEARRAY of {other:?} elements needs the BSTR/VARIANT modules")),
+            VarType::BSTR => typed!(String, managed_string),
+            VarType::VARIANT => typed!(Variant, managed_object),
+            other => Err(format!("SAFEARRAY of {other:?} elements not modelled")),
+        }
+    }
+
+    /// A managed string argument (`{"t":"string","u16":…}`) as a Rust string.
+    fn managed_string(e: &Value) -> Option<String> {
+        let units = crate::oracle_value::u16_units(e.get("u16")?.as_str()?)?;
+        String::from_utf16(&units).ok()
+    }
+
+    /// A managed `object` element as the VARIANT the CLR makes of it (`GetNativeVariantForObject`).
+    fn managed_object(e: &Value) -> Option<Variant> {
+        match e.get("t")?.as_str()? {
+            "i32" => Some(Variant::from(e.get("v")?.as_i64()? as i32)),
+            "string" => Some(Variant::from(managed_string(e)?)),
+            "null" => Some(Variant::empty()),
+            _ => None,
         }
     }
 
@@ -699,6 +775,23 @@ mod mono {
                 .into_iter()
                 .map(|v| json!({"t": "i32", "v": v}))
                 .collect(),
+            "String" => array
+                .to_row_major::<Bstr>()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|b| if b.is_null() { json!({"t": "null"}) } else { crate::oracle_value::string_json(b.as_wide()) })
+                .collect(),
+            "Object" => array
+                .to_row_major::<Variant>()
+                .map_err(|e| e.to_string())?
+                .iter()
+                .map(|v| match v.value() {
+                    VariantValue::I4(n) => Ok(json!({"t": "i32", "v": n})),
+                    VariantValue::Bstr(units) => Ok(crate::oracle_value::string_json(units)),
+                    VariantValue::Empty => Ok(json!({"t": "null"})),
+                    other => Err(format!("reading back {other:?} not modelled")),
+                })
+                .collect::<Result<_, _>>()?,
             _ => return Err(format!("reading back {elem}[] not modelled")),
         };
         let bounds = array.bounds();

@@ -301,3 +301,10 @@ HRESULT fx_counter_add_and_read_error(void *counter, const GUID *iid, int32_t de
     ev->base.Release(info);
     return hr;
 }
+
+/* QueryInterface with the IID stored at an odd address (hostile but legal-looking input). */
+HRESULT fx_qi_unaligned(void *p, const GUID *iid, void **out) {
+    unsigned char buffer[sizeof(GUID) + 1];
+    memcpy(buffer + 1, iid, sizeof(GUID));
+    return VTBL(p, IUnknownVtbl)->QueryInterface(p, (const GUID *)(void *)(buffer + 1), out);
+}

@@ -34,6 +34,7 @@ extern "C" {
     pub fn fx_addref(p: *mut c_void) -> u32;
     pub fn fx_release(p: *mut c_void) -> u32;
     pub fn fx_qi(p: *mut c_void, iid: *const Guid, out: *mut *mut c_void) -> Hresult;
+    pub fn fx_qi_unaligned(p: *mut c_void, iid: *const Guid, out: *mut *mut c_void) -> Hresult;
     pub fn fx_check_qi_rules(p: *mut c_void, a: *const Guid, b: *const Guid, absent: *const Guid) -> i32;
     pub fn fx_counter_add_and_read_error(
         counter: *mut c_void,
@@ -177,7 +178,9 @@ impl Drop for Counter {
     }
 }
 
-fn write<T>(out: *mut T, v: T) -> ComResult<()> {
+/// # Safety
+/// `out` is null or writable.
+unsafe fn write<T>(out: *mut T, v: T) -> ComResult<()> {
     if out.is_null() {
         return Err(ErrorKind::NullReference.into());
     }
@@ -187,7 +190,7 @@ fn write<T>(out: *mut T, v: T) -> ComResult<()> {
 }
 
 impl ICounterImpl for Counter {
-    fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
+    unsafe fn add(&self, delta: i32, total: *mut i32) -> ComResult<()> {
         if delta == i32::MIN {
             panic!("delta i32::MIN is a bug");
         }
@@ -197,23 +200,26 @@ impl ICounterImpl for Counter {
             );
         }
         let now = self.value.fetch_add(delta, Ordering::SeqCst) + delta;
-        write(total, now)
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(total, now) }
     }
-    fn get(&self, total: *mut i32) -> ComResult<()> {
-        write(total, self.value.load(Ordering::SeqCst))
+    unsafe fn get(&self, total: *mut i32) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(total, self.value.load(Ordering::SeqCst)) }
     }
 }
 
 impl IResettableImpl for Counter {
-    fn reset(&self) -> ComResult<()> {
+    unsafe fn reset(&self) -> ComResult<()> {
         self.value.store(0, Ordering::SeqCst);
         Ok(())
     }
 }
 
 impl IIdentifiedImpl for Counter {
-    fn get_id(&self, id: *mut i32) -> ComResult<()> {
-        write(id, self.id)
+    unsafe fn get_id(&self, id: *mut i32) -> ComResult<()> {
+        // SAFETY: the caller's out-pointer.
+        unsafe { write(id, self.id) }
     }
 }
 

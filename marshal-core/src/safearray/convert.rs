@@ -14,6 +14,8 @@ use crate::vartype::VarType;
 // SAFETY: a reference has the native form of what it refers to.
 unsafe impl<T: ElementType + ?Sized> ElementType for &T {
     const VARTYPE: VarType = T::VARTYPE;
+    const ELEMENT_SIZE: usize = T::ELEMENT_SIZE;
+    #[inline]
     fn accepts(vt: VarType) -> bool {
         T::accepts(vt)
     }
@@ -83,6 +85,14 @@ impl SafeArray {
         let counts: Vec<usize> = bounds.iter().map(|b| b.count as usize).collect();
         let cb = array.element_size() as usize;
         let base = array.data_ptr() as *mut u8;
+        if T::PLAIN {
+            let src = data.as_ptr() as *const u8;
+            for_each_transposed(&counts, |cell, row| {
+                // SAFETY: PLAIN: T's bytes are the element; cell, row < len.
+                unsafe { core::ptr::copy_nonoverlapping(src.add(row * cb), base.add(cell * cb), cb) };
+            });
+            return Ok(array);
+        }
         let mut result = Ok(());
         for_each_transposed(&counts, |cell, row| {
             if result.is_ok() {
@@ -119,6 +129,12 @@ impl SafeArray {
         let cb = self.element_size() as usize;
         debug_assert_eq!(Some(cb as u32), Some(super::raw::vt_element_size(T::VARTYPE)));
         let base = self.data_ptr() as *mut u8;
+        if T::PLAIN {
+            // SAFETY: PLAIN: the elements are T's bytes, own nothing, and the data
+            // holds len × cb = values.len() × size_of::<T>() bytes.
+            unsafe { core::ptr::copy_nonoverlapping(values.as_ptr() as *const u8, base, values.len() * cb) };
+            return Ok(());
+        }
         for (i, v) in values.iter().enumerate() {
             // SAFETY: i < len; the array owns initialised elements of T's type.
             unsafe { v.write_element(base.add(i * cb))? };
@@ -133,6 +149,15 @@ impl SafeArray {
         let cb = info.element_size as usize;
         let base = self.data_ptr() as *const u8;
         let mut out = Vec::with_capacity(info.len);
+        if T::PLAIN {
+            // SAFETY: PLAIN: each element is a valid T, byte for byte; the data holds
+            // len × cb bytes and `out` has room for len T's of cb bytes each.
+            unsafe {
+                core::ptr::copy_nonoverlapping(base, out.as_mut_ptr() as *mut u8, info.byte_len);
+                out.set_len(info.len);
+            }
+            return Ok(out);
+        }
         for i in 0..info.len {
             // SAFETY: validated: i < len elements of a type T accepts.
             out.push(unsafe { T::read_element(base.add(i * cb))? });
@@ -147,6 +172,17 @@ impl SafeArray {
         let cb = info.element_size as usize;
         let base = self.data_ptr() as *const u8;
         let counts: Vec<usize> = info.bounds.iter().map(|b| b.count as usize).collect();
+        if T::PLAIN {
+            let mut out: Vec<T> = Vec::with_capacity(info.len);
+            let dst = out.as_mut_ptr() as *mut u8;
+            for_each_transposed(&counts, |cell, row| {
+                // SAFETY: PLAIN: each element is a valid T byte for byte; cell, row < len.
+                unsafe { core::ptr::copy_nonoverlapping(base.add(cell * cb), dst.add(row * cb), cb) };
+            });
+            // SAFETY: every one of the len slots was written exactly once.
+            unsafe { out.set_len(info.len) };
+            return Ok(out);
+        }
         let mut slots: Vec<Option<T>> = (0..info.len).map(|_| None).collect();
         let mut result = Ok(());
         for_each_transposed(&counts, |cell, row| {
@@ -210,22 +246,35 @@ pub(crate) fn for_each_transposed(counts: &[usize], mut visit: impl FnMut(usize,
     let n = counts.len();
     // Row-major stride of each dimension.
     let mut row_stride = vec![1usize; n];
-    for d in (0..n.saturating_sub(1)).rev() {
+    for d in (0..n - 1).rev() {
         row_stride[d] = row_stride[d + 1] * counts[d + 1];
     }
+    let (c0, s0) = (counts[0], row_stride[0]);
     let mut index = vec![0usize; n];
-    let mut row = 0usize;
-    for cell in 0..total {
-        visit(cell, row);
-        // Odometer, dimension 1 fastest.
-        for d in 0..n {
+    let mut row_base = 0usize;
+    let mut cell = 0usize;
+    loop {
+        // Dimension 1 (fastest in memory) in the inner loop.
+        let mut row = row_base;
+        for _ in 0..c0 {
+            visit(cell, row);
+            cell += 1;
+            row += s0;
+        }
+        // Odometer over dimensions 2…n.
+        let mut d = 1;
+        loop {
+            if d == n {
+                return;
+            }
             index[d] += 1;
-            row += row_stride[d];
+            row_base += row_stride[d];
             if index[d] < counts[d] {
                 break;
             }
-            row -= row_stride[d] * counts[d];
+            row_base -= row_stride[d] * counts[d];
             index[d] = 0;
+            d += 1;
         }
     }
 }

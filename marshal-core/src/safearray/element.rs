@@ -9,11 +9,21 @@ use crate::vartype::VarType;
 /// # Safety
 ///
 /// [`ElementType::accepts`] must only accept VARTYPEs whose element is exactly
-/// this type's native form (size and meaning): the read and write functions of
-/// [`FromElement`] / [`ToElement`] rely on it.
+/// this type's native form (size and meaning), `ELEMENT_SIZE` must be that
+/// element's size, and `PLAIN` may only be `true` when `Self` (sized) *is* the
+/// element, byte for byte, every value of either being valid as the other (the
+/// bulk conversions then copy memory instead of calling the read / write
+/// functions): the read and write functions of [`FromElement`] / [`ToElement`]
+/// and the bulk paths rely on it.
 pub unsafe trait ElementType {
     /// The VARTYPE an array built from values of this type gets.
     const VARTYPE: VarType;
+
+    /// The size of one element of the accepted VARTYPEs (`cbElements`).
+    const ELEMENT_SIZE: usize;
+
+    /// `true` when the element's bytes are exactly this type's bytes (numbers).
+    const PLAIN: bool = false;
 
     /// Whether elements of type `vt` have this type's native form (`i32` reads
     /// both `VT_I4` and `VT_INT`, as the CLR tolerates).
@@ -62,6 +72,9 @@ macro_rules! plain_elements {
         // SAFETY: the accepted VARTYPEs have exactly this type's size and meaning.
         unsafe impl ElementType for $t {
             const VARTYPE: VarType = VarType::$vt;
+            const ELEMENT_SIZE: usize = core::mem::size_of::<$t>();
+            const PLAIN: bool = true;
+            #[inline]
             fn accepts(vt: VarType) -> bool {
                 vt == VarType::$vt $(|| vt == VarType::$alt)*
             }
@@ -105,6 +118,7 @@ plain_elements! {
 // SAFETY: VT_BOOL elements are 2-byte VARIANT_BOOLs.
 unsafe impl ElementType for bool {
     const VARTYPE: VarType = VarType::BOOL;
+    const ELEMENT_SIZE: usize = 2;
 }
 
 // SAFETY: reads the 2-byte VARIANT_BOOL.
@@ -125,5 +139,137 @@ unsafe impl ToElement for bool {
         // SAFETY: per the trait contract.
         unsafe { (dst as *mut i16).write_unaligned(if *self { -1 } else { 0 }) };
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// BSTR elements: `str` / `String` / `Bstr`.
+// ---------------------------------------------------------------------------
+
+const PTR_SIZE: usize = core::mem::size_of::<*mut u16>();
+
+/// Replaces the BSTR element at `dst` with `new` (which it now owns), freeing the old one.
+///
+/// # Safety
+///
+/// `dst` holds a BSTR element owned by the array.
+unsafe fn replace_bstr(dst: *mut u8, new: crate::bstr::BSTR) {
+    // SAFETY: per the caller.
+    unsafe {
+        let slot = dst as *mut crate::bstr::BSTR;
+        crate::bstr::sys_free_string(slot.read_unaligned());
+        slot.write_unaligned(new);
+    }
+}
+
+// SAFETY: VT_BSTR elements are BSTR pointers.
+unsafe impl ElementType for str {
+    const VARTYPE: VarType = VarType::BSTR;
+    const ELEMENT_SIZE: usize = PTR_SIZE;
+}
+
+// SAFETY: writes a new BSTR of the process allocator and frees the old one.
+unsafe impl ToElement for str {
+    unsafe fn write_element(&self, dst: *mut u8) -> Result<(), SafeArrayError> {
+        let b = crate::bstr::Bstr::try_from(self).map_err(|_| SafeArrayError::OutOfMemory)?;
+        // SAFETY: per the trait contract.
+        unsafe { replace_bstr(dst, b.into_raw()) };
+        Ok(())
+    }
+}
+
+// SAFETY: VT_BSTR elements are BSTR pointers.
+unsafe impl ElementType for String {
+    const VARTYPE: VarType = VarType::BSTR;
+    const ELEMENT_SIZE: usize = PTR_SIZE;
+}
+
+// SAFETY: reads the BSTR without changing it.
+unsafe impl FromElement for String {
+    /// A null BSTR reads as "" (as the CLR reads a null BSTR into a string it must
+    /// produce); ill-formed UTF-16 (lone surrogates) becomes U+FFFD. Use [`Bstr`]
+    /// elements to keep the exact units and the null / empty distinction.
+    ///
+    /// [`Bstr`]: crate::bstr::Bstr
+    unsafe fn read_element(src: *const u8) -> Result<Self, SafeArrayError> {
+        // SAFETY: per the trait contract, `src` holds a null or valid BSTR.
+        unsafe {
+            let b = (src as *const *const u16).read_unaligned();
+            Ok(crate::bstr::BstrRef::from_raw(b).to_string_lossy())
+        }
+    }
+}
+
+// SAFETY: as for `str`.
+unsafe impl ToElement for String {
+    unsafe fn write_element(&self, dst: *mut u8) -> Result<(), SafeArrayError> {
+        // SAFETY: per the trait contract.
+        unsafe { self.as_str().write_element(dst) }
+    }
+}
+
+// SAFETY: VT_BSTR elements are BSTR pointers.
+unsafe impl ElementType for crate::bstr::Bstr {
+    const VARTYPE: VarType = VarType::BSTR;
+    const ELEMENT_SIZE: usize = PTR_SIZE;
+}
+
+// SAFETY: copies the BSTR (exact bytes; null stays null).
+unsafe impl FromElement for crate::bstr::Bstr {
+    unsafe fn read_element(src: *const u8) -> Result<Self, SafeArrayError> {
+        // SAFETY: per the trait contract, `src` holds a null or valid BSTR.
+        unsafe {
+            let b = (src as *const *const u16).read_unaligned();
+            if b.is_null() {
+                return Ok(crate::bstr::Bstr::null());
+            }
+            let copy = super::elements::bstr_copy(b).map_err(|_| SafeArrayError::OutOfMemory)?;
+            Ok(crate::bstr::Bstr::from_raw(copy))
+        }
+    }
+}
+
+// SAFETY: stores a copy of the BSTR (exact bytes; a null Bstr stores a null element).
+unsafe impl ToElement for crate::bstr::Bstr {
+    unsafe fn write_element(&self, dst: *mut u8) -> Result<(), SafeArrayError> {
+        let copy = if self.is_null() {
+            core::ptr::null_mut()
+        } else {
+            // SAFETY: a valid BSTR.
+            unsafe { super::elements::bstr_copy(self.as_ptr()) }.map_err(|_| SafeArrayError::OutOfMemory)?
+        };
+        // SAFETY: per the trait contract.
+        unsafe { replace_bstr(dst, copy) };
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// VARIANT elements.
+// ---------------------------------------------------------------------------
+
+// SAFETY: VT_VARIANT elements are VARIANTs.
+unsafe impl ElementType for crate::variant::Variant {
+    const VARTYPE: VarType = VarType::VARIANT;
+    const ELEMENT_SIZE: usize = core::mem::size_of::<crate::variant::VARIANT>();
+}
+
+// SAFETY: a deep copy (`VariantCopy`); the element is unchanged.
+unsafe impl FromElement for crate::variant::Variant {
+    unsafe fn read_element(src: *const u8) -> Result<Self, SafeArrayError> {
+        // SAFETY: per the trait contract, `src` holds an initialised VARIANT.
+        let raw = unsafe { (src as *const crate::variant::VARIANT).read_unaligned() };
+        // SAFETY: the element's pointers are live (the array owns them).
+        let copy = unsafe { crate::variant::owned::copy_raw(&raw) }.map_err(SafeArrayError::Element)?;
+        Ok(crate::variant::Variant::wrap(copy))
+    }
+}
+
+// SAFETY: `VariantCopy` into the element, which is cleared first.
+unsafe impl ToElement for crate::variant::Variant {
+    unsafe fn write_element(&self, dst: *mut u8) -> Result<(), SafeArrayError> {
+        // SAFETY: per the trait contract; `self` is a valid VARIANT.
+        let hr = unsafe { super::elements::variant_copy(dst, self.as_ptr() as *const u8) };
+        hr.ok().map_err(SafeArrayError::Element)
     }
 }

@@ -13,7 +13,7 @@ use crate::hresult::Hresult;
 use crate::iunknown;
 
 /// Size of a VARIANT on this target (24 on 64-bit, 16 on 32-bit).
-pub(crate) const VARIANT_SIZE: usize = if size_of::<usize>() == 8 { 24 } else { 16 };
+pub(crate) const VARIANT_SIZE: usize = size_of::<crate::variant::VARIANT>();
 
 /// How the elements of an array are owned, from its FADF flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,11 @@ impl ElemKind {
     /// The element kind the flags name, or `None` when they name more than one
     /// (a hostile or corrupt descriptor: oleaut32 would treat the same element as
     /// a BSTR in one call and a VARIANT in the next).
+    #[inline]
     pub(crate) fn from_features(features: u16) -> Option<ElemKind> {
+        if features & (FADF_BSTR | FADF_VARIANT | FADF_UNKNOWN | FADF_DISPATCH | FADF_RECORD) == 0 {
+            return Some(ElemKind::Plain);
+        }
         let kinds = [
             (features & FADF_BSTR != 0, ElemKind::Bstr),
             (features & FADF_VARIANT != 0, ElemKind::Variant),
@@ -73,6 +77,7 @@ impl ElemKind {
 /// # Safety
 ///
 /// `psa` points to a readable descriptor.
+#[inline]
 pub(crate) unsafe fn elem_kind_of(psa: *const SAFEARRAY) -> Result<ElemKind, Hresult> {
     // SAFETY: the caller guarantees a readable descriptor.
     let (features, cb) = unsafe { ((*psa).fFeatures, (*psa).cbElements as usize) };
@@ -170,66 +175,79 @@ pub(crate) unsafe fn interface_release(p: *mut c_void) {
 ///
 /// # Safety
 ///
-/// `b` is null or a BSTR from the project's allocator, owned by the caller.
+/// `b` is null or a BSTR of the process allocator, owned by the caller.
+#[inline]
 pub(crate) unsafe fn bstr_free(b: *mut u16) {
-    if !b.is_null() {
-        // The BSTR module has not landed yet: a non-null BSTR cannot be freed
-        // here, and puts of BSTRs are refused, so only arrays received from
-        // native code can reach this point. Leaking is the safe answer.
-    }
+    // SAFETY: per the caller.
+    unsafe { crate::bstr::sys_free_string(b) }
 }
 
 /// `SysAllocStringByteLen(b, SysStringByteLen(b))`: a copy with the same byte
-/// length (odd lengths kept); a null `b` gives an empty, non-null BSTR.
+/// length (odd lengths kept), as oleaut32's SafeArrayPutElement / Copy; a null
+/// `b` gives an empty, non-null BSTR.
 ///
 /// # Safety
 ///
 /// `b` is null or a valid BSTR.
-pub(crate) unsafe fn bstr_copy(_b: *const u16) -> Result<*mut u16, Hresult> {
-    Err(Hresult::E_NOTIMPL)
-}
-
-/// `VariantClear`.
-///
-/// # Safety
-///
-/// `v` points to an initialised VARIANT owned by the caller.
-pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
-    // SAFETY: `v` is a readable VARIANT; vt is its first u16.
-    let vt = unsafe { (v as *const u16).read_unaligned() };
-    if is_plain_variant_type(vt) {
-        // SAFETY: `v` is writable.
-        unsafe { (v as *mut u16).write_unaligned(0) };
-        Hresult::S_OK
+pub(crate) unsafe fn bstr_copy(b: *const u16) -> Result<*mut u16, Hresult> {
+    // SAFETY: per the caller: the prefix and `len` payload bytes are readable.
+    let copy = unsafe {
+        let len = crate::bstr::sys_string_byte_len(b as *mut u16);
+        crate::bstr::sys_alloc_string_byte_len(b as *const u8, len)
+    };
+    if copy.is_null() {
+        Err(Hresult::E_OUTOFMEMORY)
     } else {
-        Hresult::E_NOTIMPL
+        Ok(copy)
     }
 }
 
-/// `VariantCopy(dst, src)`: clears `dst`, then makes it a deep copy of `src`.
+/// `VariantClear` of an element: refused (`DISP_E_BADVARTYPE`, the element left
+/// alone) when its VARTYPE is not valid, as oleaut32 does.
 ///
 /// # Safety
 ///
-/// `dst` and `src` point to initialised VARIANTs; the caller owns `dst`.
-pub(crate) unsafe fn variant_copy(dst: *mut u8, src: *const u8) -> Hresult {
-    // SAFETY: `src` is a readable VARIANT.
-    let vt = unsafe { (src as *const u16).read_unaligned() };
-    if !is_plain_variant_type(vt) {
-        return Hresult::E_NOTIMPL;
+/// `v` points to `VARIANT_SIZE` bytes holding an initialised VARIANT owned by the
+/// caller (possibly unaligned).
+pub(crate) unsafe fn variant_clear(v: *mut u8) -> Hresult {
+    use crate::variant::VARIANT;
+    // SAFETY: per the caller.
+    let mut local = unsafe { (v as *const VARIANT).read_unaligned() };
+    if let Err(e) = crate::variant::validate(&local) {
+        return e.hresult();
     }
-    // SAFETY: `dst` is an initialised VARIANT owned by the caller.
-    let hr = unsafe { variant_clear(dst) };
-    if hr.is_err() {
-        return hr;
+    // SAFETY: validated; the payload is owned by the caller.
+    unsafe {
+        crate::variant::owned::clear_in_place(&mut local);
+        (v as *mut VARIANT).write_unaligned(local);
     }
-    // SAFETY: both point to VARIANT_SIZE bytes.
-    unsafe { core::ptr::copy(src, dst, VARIANT_SIZE) };
     Hresult::S_OK
 }
 
-/// VARTYPEs whose VARIANT owns nothing (no pointer payload).
-fn is_plain_variant_type(vt: u16) -> bool {
-    matches!(vt, 0..=7 | 10 | 11 | 14 | 16..=23 | 25)
+/// `VariantCopy(dst, src)`: `dst` (cleared) becomes a deep copy of `src`. The
+/// copy is made first, so on failure `dst` is unchanged.
+///
+/// # Safety
+///
+/// `dst` and `src` point to initialised VARIANTs (possibly unaligned); the caller
+/// owns `dst`; `src`'s pointers are live.
+pub(crate) unsafe fn variant_copy(dst: *mut u8, src: *const u8) -> Hresult {
+    use crate::variant::VARIANT;
+    // SAFETY: per the caller.
+    let copy = match unsafe { crate::variant::owned::copy_raw(&(src as *const VARIANT).read_unaligned()) } {
+        Ok(c) => c,
+        Err(hr) => return hr,
+    };
+    // SAFETY: `dst` is an initialised VARIANT owned by the caller.
+    let hr = unsafe { variant_clear(dst) };
+    if hr.is_err() {
+        // The copy is owned here: release it rather than leak it.
+        drop(crate::variant::Variant::wrap(copy));
+        return hr;
+    }
+    // SAFETY: `dst` is writable for a VARIANT.
+    unsafe { (dst as *mut VARIANT).write_unaligned(copy) };
+    Hresult::S_OK
 }
 
 #[cfg(test)]

@@ -23,7 +23,11 @@ use super::error::SafeArrayError;
 use super::owned::SafeArray;
 use super::raw::{self, SAFEARRAY};
 use super::validate::validate;
+use super::Bound;
+use crate::bstr::Bstr;
 use crate::types::TypeDesc;
+use crate::value::Value;
+use crate::variant::{Variant, VariantValue};
 use crate::vartype::VarType;
 
 /// The marshaler of one `TypeDesc::SafeArray(vt)` parameter or field.
@@ -196,6 +200,267 @@ impl SafeArrayMarshaler {
         // SAFETY: a fresh copy owned by nobody else.
         Ok(core::ptr::NonNull::new(out).map(|p| unsafe { SafeArray::from_raw_unchecked(p) }))
     }
+}
+
+// ---------------------------------------------------------------------------
+// Runtime values (`crate::value::Value`), for plans and P/Invoke without Rust types.
+// ---------------------------------------------------------------------------
+
+impl SafeArrayMarshaler {
+    /// The array for a runtime [`Value`]: `Value::Null` is no array (a null
+    /// `SAFEARRAY*`); `Value::Array` holds the elements, nested `Value::Array`s
+    /// for each further dimension (row-major, as a .NET `T[,]` literal: the
+    /// outer list is dimension 1), lower bounds 0. The rank is the marshaler's
+    /// ([`SafeArrayMarshaler::with_rank`]) or 1.
+    ///
+    /// Elements by sub-type: I1 `I8`, UI1 `U8`, I2 `I16`, UI2 `U16` / `Char`,
+    /// I4 / INT `I32`, UI4 / UINT `U32`, I8 `I64`, UI8 `U64`, R4 `F32`, R8 `F64`,
+    /// BOOL `Bool`, ERROR `Error`, INT_PTR `ISize`, UINT_PTR `USize`, BSTR `Str` /
+    /// `Null` (a null BSTR), VARIANT any scalar or string (`Null` → VT_EMPTY, as
+    /// the CLR marshals a null object). Anything else is a
+    /// [`SafeArrayError::TypeMismatch`].
+    ///
+    /// ```
+    /// use marshal_core::safearray::marshal::SafeArrayMarshaler;
+    /// use marshal_core::value::Value;
+    /// use marshal_core::VarType;
+    ///
+    /// let m = SafeArrayMarshaler::new(VarType::I4).with_rank(2);
+    /// let rows = Value::Array(vec![
+    ///     Value::Array(vec![Value::I32(1), Value::I32(2)]),
+    ///     Value::Array(vec![Value::I32(3), Value::I32(4)]),
+    /// ]);
+    /// let a = m.from_value(&rows)?.unwrap();
+    /// assert_eq!(a.to_vec::<i32>()?, [1, 3, 2, 4]); // column-major in memory
+    /// assert_eq!(m.to_value(&a)?, rows);
+    /// # Ok::<(), marshal_core::safearray::SafeArrayError>(())
+    /// ```
+    pub fn from_value(&self, value: &Value) -> Result<Option<SafeArray>, SafeArrayError> {
+        let rank = self.rank.unwrap_or(1) as usize;
+        let items = match value {
+            Value::Null => return Ok(None),
+            Value::Array(items) => items,
+            other => return Err(value_mismatch("an array", other)),
+        };
+        // Shape from the nesting, then the elements in row-major order.
+        let mut counts = Vec::with_capacity(rank);
+        let mut level: &[Value] = items;
+        for d in 0..rank {
+            counts.push(level.len());
+            if d + 1 < rank {
+                level = match level.first() {
+                    Some(Value::Array(inner)) => inner,
+                    None => &[],
+                    Some(other) => return Err(value_mismatch("a nested array", other)),
+                };
+            }
+        }
+        let mut flat = Vec::with_capacity(counts.iter().product());
+        flatten(items, &counts, &mut flat)?;
+        let bounds = counts
+            .iter()
+            .map(|&n| u32::try_from(n).map(Bound::zero_based).map_err(|_| SafeArrayError::SizeOverflow))
+            .collect::<Result<Vec<_>, _>>()?;
+        let vt = self.sub_type;
+        macro_rules! typed {
+            ($t:ty, $pat:pat => $e:expr) => {{
+                let vals = flat
+                    .iter()
+                    .map(|v| match v {
+                        $pat => Ok($e),
+                        other => Err(value_mismatch(concat!("a ", stringify!($t)), other)),
+                    })
+                    .collect::<Result<Vec<$t>, _>>()?;
+                SafeArray::from_row_major(&bounds, &vals)?
+            }};
+        }
+        let mut array = match vt {
+            VarType::I1 => typed!(i8, Value::I8(n) => *n),
+            VarType::UI1 => typed!(u8, Value::U8(n) => *n),
+            VarType::I2 => typed!(i16, Value::I16(n) => *n),
+            VarType::UI2 => typed!(u16, Value::U16(n) | Value::Char(n) => *n),
+            VarType::I4 | VarType::INT => typed!(i32, Value::I32(n) => *n),
+            VarType::UI4 | VarType::UINT => typed!(u32, Value::U32(n) => *n),
+            VarType::I8 => typed!(i64, Value::I64(n) => *n),
+            VarType::UI8 => typed!(u64, Value::U64(n) => *n),
+            VarType::R4 => typed!(f32, Value::F32(n) => *n),
+            VarType::R8 => typed!(f64, Value::F64(n) => *n),
+            VarType::BOOL => typed!(bool, Value::Bool(b) => *b),
+            VarType::ERROR => typed!(crate::hresult::Hresult, Value::Error(n) => crate::hresult::Hresult(*n)),
+            VarType::INT_PTR => typed!(isize, Value::ISize(n) => *n as isize),
+            VarType::UINT_PTR => typed!(usize, Value::USize(n) => *n as usize),
+            VarType::BSTR => {
+                let vals = flat
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => Ok(Bstr::null()),
+                        Value::Str(units) => Bstr::from_wide(units).map_err(|_| SafeArrayError::OutOfMemory),
+                        other => Err(value_mismatch("a string", other)),
+                    })
+                    .collect::<Result<Vec<Bstr>, _>>()?;
+                SafeArray::from_row_major(&bounds, &vals)?
+            }
+            VarType::VARIANT => {
+                let vals = flat.iter().map(|v| variant_of_value(v)).collect::<Result<Vec<Variant>, _>>()?;
+                SafeArray::from_row_major(&bounds, &vals)?
+            }
+            other => {
+                return Err(SafeArrayError::TypeMismatch {
+                    expected: "an element type a runtime Value can hold".into(),
+                    found: Some(other),
+                    element_size: raw::vt_element_size(other),
+                })
+            }
+        };
+        // INT / UINT arrays keep their declared VARTYPE (the Rust type made I4 / UI4).
+        if matches!(vt, VarType::INT | VarType::UINT) {
+            array = retype(array, vt)?;
+        }
+        Ok(Some(array))
+    }
+
+    /// The runtime [`Value`] of an array (checked against this marshaler):
+    /// `Value::Array` of elements for one dimension, nested (row-major, the
+    /// outer list is dimension 1) for more; the element encoding of
+    /// [`SafeArrayMarshaler::from_value`]. Lower bounds are not represented.
+    pub fn to_value(&self, array: &SafeArray) -> Result<Value, SafeArrayError> {
+        self.check(array)?;
+        let vt = array.vartype().ok_or(SafeArrayError::NoVarType)?;
+        let flat: Vec<Value> = match vt {
+            VarType::I1 => array.to_row_major::<i8>()?.into_iter().map(Value::I8).collect(),
+            VarType::UI1 => array.to_row_major::<u8>()?.into_iter().map(Value::U8).collect(),
+            VarType::I2 => array.to_row_major::<i16>()?.into_iter().map(Value::I16).collect(),
+            VarType::UI2 => array.to_row_major::<u16>()?.into_iter().map(Value::U16).collect(),
+            VarType::I4 | VarType::INT => array.to_row_major::<i32>()?.into_iter().map(Value::I32).collect(),
+            VarType::UI4 | VarType::UINT => array.to_row_major::<u32>()?.into_iter().map(Value::U32).collect(),
+            VarType::I8 => array.to_row_major::<i64>()?.into_iter().map(Value::I64).collect(),
+            VarType::UI8 => array.to_row_major::<u64>()?.into_iter().map(Value::U64).collect(),
+            VarType::R4 => array.to_row_major::<f32>()?.into_iter().map(Value::F32).collect(),
+            VarType::R8 => array.to_row_major::<f64>()?.into_iter().map(Value::F64).collect(),
+            VarType::BOOL => array.to_row_major::<bool>()?.into_iter().map(Value::Bool).collect(),
+            VarType::ERROR => {
+                array.to_row_major::<crate::hresult::Hresult>()?.into_iter().map(|h| Value::Error(h.0)).collect()
+            }
+            VarType::INT_PTR => array.to_row_major::<isize>()?.into_iter().map(|n| Value::ISize(n as i64)).collect(),
+            VarType::UINT_PTR => array.to_row_major::<usize>()?.into_iter().map(|n| Value::USize(n as u64)).collect(),
+            VarType::BSTR => array
+                .to_row_major::<Bstr>()?
+                .iter()
+                .map(|b| if b.is_null() { Value::Null } else { Value::Str(b.as_wide().to_vec()) })
+                .collect(),
+            VarType::VARIANT => {
+                array.to_row_major::<Variant>()?.iter().map(value_of_variant).collect::<Result<_, _>>()?
+            }
+            other => {
+                return Err(SafeArrayError::TypeMismatch {
+                    expected: "an element type a runtime Value can hold".into(),
+                    found: Some(other),
+                    element_size: array.element_size(),
+                })
+            }
+        };
+        let counts: Vec<usize> = array.bounds().iter().map(|b| b.count as usize).collect();
+        Ok(nest(flat, &counts))
+    }
+}
+
+fn value_mismatch(expected: &str, found: &Value) -> SafeArrayError {
+    let name = format!("{found:?}");
+    let kind = name.split(['(', ' ']).next().unwrap_or("value").to_string();
+    SafeArrayError::TypeMismatch { expected: format!("{expected} (got Value::{kind})"), found: None, element_size: 0 }
+}
+
+/// Appends the leaves of a nested row-major value to `out`, checking the shape.
+fn flatten<'v>(items: &'v [Value], counts: &[usize], out: &mut Vec<&'v Value>) -> Result<(), SafeArrayError> {
+    if items.len() != counts[0] {
+        return Err(SafeArrayError::ShapeMismatch { expected: counts[0], found: items.len() });
+    }
+    if counts.len() == 1 {
+        out.extend(items.iter());
+        return Ok(());
+    }
+    for item in items {
+        match item {
+            Value::Array(inner) => flatten(inner, &counts[1..], out)?,
+            other => return Err(value_mismatch("a nested array", other)),
+        }
+    }
+    Ok(())
+}
+
+/// Nests row-major leaves into `Value::Array`s of the given counts.
+fn nest(flat: Vec<Value>, counts: &[usize]) -> Value {
+    if counts.len() <= 1 {
+        return Value::Array(flat);
+    }
+    let inner: usize = counts[1..].iter().product();
+    let mut rows = Vec::with_capacity(counts[0]);
+    let mut it = flat.into_iter();
+    for _ in 0..counts[0] {
+        let chunk: Vec<Value> = it.by_ref().take(inner).collect();
+        rows.push(nest(chunk, &counts[1..]));
+    }
+    Value::Array(rows)
+}
+
+/// The VARIANT the CLR makes of a boxed scalar (`GetNativeVariantForObject`).
+fn variant_of_value(v: &Value) -> Result<Variant, SafeArrayError> {
+    Ok(match v {
+        Value::Null => Variant::empty(),
+        Value::Bool(b) => Variant::from(*b),
+        Value::I8(n) => Variant::from(*n),
+        Value::U8(n) => Variant::from(*n),
+        Value::I16(n) => Variant::from(*n),
+        Value::U16(n) | Value::Char(n) => Variant::from(*n),
+        Value::I32(n) => Variant::from(*n),
+        Value::U32(n) => Variant::from(*n),
+        Value::I64(n) => Variant::from(*n),
+        Value::U64(n) => Variant::from(*n),
+        Value::F32(n) => Variant::from(*n),
+        Value::F64(n) => Variant::from(*n),
+        Value::Error(n) => Variant::error(crate::hresult::Hresult(*n)),
+        Value::Str(units) => Variant::from_utf16(units).map_err(SafeArrayError::Element)?,
+        other => return Err(value_mismatch("a value a VARIANT can hold", other)),
+    })
+}
+
+/// The runtime value of a VARIANT element (scalars and strings).
+fn value_of_variant(v: &Variant) -> Result<Value, SafeArrayError> {
+    Ok(match v.value() {
+        VariantValue::Empty | VariantValue::Null => Value::Null,
+        VariantValue::Bool(b) => Value::Bool(b),
+        VariantValue::I1(n) => Value::I8(n),
+        VariantValue::UI1(n) => Value::U8(n),
+        VariantValue::I2(n) => Value::I16(n),
+        VariantValue::UI2(n) => Value::U16(n),
+        VariantValue::I4(n) | VariantValue::Int(n) => Value::I32(n),
+        VariantValue::UI4(n) | VariantValue::UInt(n) => Value::U32(n),
+        VariantValue::I8(n) => Value::I64(n),
+        VariantValue::UI8(n) => Value::U64(n),
+        VariantValue::R4(n) => Value::F32(n),
+        VariantValue::R8(n) => Value::F64(n),
+        VariantValue::Error(h) => Value::Error(h.0),
+        VariantValue::Bstr(units) => Value::Str(units.to_vec()),
+        VariantValue::NullBstr => Value::Null,
+        _ => {
+            return Err(SafeArrayError::TypeMismatch {
+                expected: "a VARIANT a runtime Value can hold".into(),
+                found: Some(v.vt()),
+                element_size: 0,
+            })
+        }
+    })
+}
+
+/// An array of the same shape and data whose hidden VARTYPE is `vt` (same size
+/// and meaning: INT for I4, UINT for UI4).
+fn retype(array: SafeArray, vt: VarType) -> Result<SafeArray, SafeArrayError> {
+    debug_assert_eq!(raw::vt_element_size(vt), array.element_size());
+    let out = SafeArray::new(vt, &array.bounds())?;
+    let bytes = array.to_bytes()?;
+    // SAFETY: both arrays have the same shape and element size, plain elements.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), out.data_ptr() as *mut u8, bytes.len()) };
+    Ok(out)
 }
 
 /// Struct field cleanup: destroys the array in the field and nulls it

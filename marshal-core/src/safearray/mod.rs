@@ -8,7 +8,8 @@
 //!   with oleaut32's HRESULTs; the C-ABI crate exports them as they are.
 //! - [`SafeArray`]: an owned array (drop = `SafeArrayDestroy`) with checked
 //!   multi-dimensional get/put, bounds, locking, redim, deep copy, and
-//!   zero-copy views of blittable elements ([`SafeArray::with_data`]).
+//!   zero-copy views of blittable elements ([`SafeArray::with_data`],
+//!   [`SafeArray::view`] / [`SafeArray::view_mut`] with multi-dimensional indexing).
 //! - Conversions ([`SafeArray::from_slice`], [`SafeArray::to_vec`], row-major /
 //!   column-major N-D data, strings ↔ BSTR arrays) and the marshaler of
 //!   `TypeDesc::SafeArray(vt)` parameters and fields ([`marshal`]).
@@ -37,6 +38,8 @@ pub mod marshal;
 mod owned;
 pub mod raw;
 mod validate;
+pub mod variant_array;
+mod view;
 
 #[cfg(test)]
 mod tests;
@@ -46,6 +49,7 @@ pub use error::SafeArrayError;
 pub use owned::SafeArray;
 pub use raw::{SAFEARRAY, SAFEARRAYBOUND};
 pub use validate::{validate, ArrayInfo};
+pub use view::{ArrayView, ArrayViewMut};
 
 /// The largest number of dimensions the safe layer creates or accepts from
 /// native code: the CLR's maximum array rank. (oleaut32 itself allows 65535;

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use core::mem::{align_of, size_of, ManuallyDrop};
 use core::ptr::NonNull;
 
-use super::element::{FromElement, ToElement};
+use super::element::{ElementType, FromElement, ToElement};
 use super::elements::ElemKind;
 use super::error::SafeArrayError;
 use super::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
@@ -219,42 +219,77 @@ impl SafeArray {
         }
     }
 
-    /// The address of the element at `idx` (dimension 1 first), checked.
-    #[inline]
-    fn element_ptr(&self, idx: &[i32]) -> Result<*mut u8, SafeArrayError> {
+    /// The address of the element at `idx` (dimension 1 first) for an element
+    /// of type `T`, or `None` when any check fails ([`SafeArray::access_error`]
+    /// says which). Kept small so that `get` / `put` inline into loops.
+    #[inline(always)]
+    fn element_for<T: ElementType + ?Sized>(&self, idx: &[i32]) -> Option<*mut u8> {
         let psa = self.raw();
-        // SAFETY: `self` owns a valid descriptor with cDims bounds.
+        // The common case in one comparison: a 1-D array with a hidden VARTYPE, data not
+        // deleted, elements of T's size (cDims, fFeatures and cbElements are the first 8
+        // bytes of the descriptor, little-endian).
+        #[cfg(target_endian = "little")]
+        if idx.len() == 1 {
+            const FLAGS: u64 =
+                (raw::FADF_RECORD | raw::FADF_HAVEIID | raw::FADF_HAVEVARTYPE | raw::FADF_DATADELETED) as u64;
+            let mask = 0xFFFF | (FLAGS << 16) | (0xFFFF_FFFF << 32);
+            let want = 1 | ((raw::FADF_HAVEVARTYPE as u64) << 16) | ((T::ELEMENT_SIZE as u64) << 32);
+            // SAFETY: `self` owns a valid descriptor: its first 8 bytes, its hidden VARTYPE
+            // (present: FADF_HAVEVARTYPE), its one bound and pvData are readable.
+            unsafe {
+                let head = (psa as *const u64).read_unaligned();
+                if head & mask == want && T::accepts(raw::hidden_vartype(psa)) {
+                    let b = *raw::bound_ptr(psa, 0);
+                    let off = (idx[0] as i64).wrapping_sub(b.lLbound as i64);
+                    let data = (*psa).pvData as *mut u8;
+                    if (off as u64) < b.cElements as u64 && !data.is_null() {
+                        return Some(data.add(off as usize * T::ELEMENT_SIZE));
+                    }
+                    return None;
+                }
+            }
+        }
+        // SAFETY: `self` owns a valid, consistent descriptor with cDims bounds and its hidden area.
         unsafe {
+            let cb = (*psa).cbElements as usize;
+            match raw::vartype_of(psa) {
+                Some(vt) if cb == T::ELEMENT_SIZE && T::accepts(vt) => {}
+                _ => return None,
+            }
             let dims = (*psa).cDims as usize;
             if idx.len() != dims {
-                return Err(SafeArrayError::WrongIndexCount { expected: dims as u32, found: idx.len() });
+                return None;
             }
-            let cell = match dims {
-                1 => {
-                    let b = *raw::bound_ptr(psa, 0);
-                    let off = idx[0] as i64 - b.lLbound as i64;
-                    if off < 0 || off >= b.cElements as i64 {
-                        return Err(SafeArrayError::BadIndex { dim: 1, index: idx[0] });
-                    }
-                    off as usize
+            let cell = if dims == 1 {
+                let b = *raw::bound_ptr(psa, 0);
+                let off = (idx[0] as i64).wrapping_sub(b.lLbound as i64);
+                if off < 0 || off >= b.cElements as i64 {
+                    return None;
                 }
-                _ => match raw::cell_of(psa, idx.as_ptr()) {
-                    Ok(cell) => cell,
-                    Err(_) => return Err(self.bad_index(idx)),
-                },
+                off as usize
+            } else {
+                raw::cell_of(psa, idx.as_ptr()).ok()?
             };
             let data = (*psa).pvData as *mut u8;
             if data.is_null() || (*psa).fFeatures & raw::FADF_DATADELETED != 0 {
-                return Err(SafeArrayError::NullData { elements: self.len() });
+                return None;
             }
-            // In range: cell < len and len × cbElements fits (the array is consistent).
-            Ok(data.add(cell * (*psa).cbElements as usize))
+            // In range: cell < len, and len × cbElements fits (the array is consistent).
+            Some(data.add(cell * cb))
         }
     }
 
-    /// The first dimension whose index is out of range.
+    /// Why [`SafeArray::element_for`] refused.
     #[cold]
-    fn bad_index(&self, idx: &[i32]) -> SafeArrayError {
+    #[inline(never)]
+    fn access_error<T: ElementType + ?Sized>(&self, idx: &[i32]) -> SafeArrayError {
+        if let Err(e) = self.check_type::<T>() {
+            return e;
+        }
+        let dims = self.dims();
+        if idx.len() != dims as usize {
+            return SafeArrayError::WrongIndexCount { expected: dims, found: idx.len() };
+        }
         for (d, &index) in idx.iter().enumerate() {
             let dim = d as u32 + 1;
             if let Ok(b) = self.bound(dim) {
@@ -264,13 +299,12 @@ impl SafeArray {
                 }
             }
         }
-        SafeArrayError::BadIndex { dim: 1, index: idx.first().copied().unwrap_or(0) }
+        SafeArrayError::NullData { elements: self.len() }
     }
 
-    #[inline]
-    fn check_type<T: super::element::ElementType + ?Sized>(&self) -> Result<(), SafeArrayError> {
+    fn check_type<T: ElementType + ?Sized>(&self) -> Result<(), SafeArrayError> {
         match self.vartype() {
-            Some(vt) if T::accepts(vt) && self.element_size() == raw::vt_element_size(vt) => Ok(()),
+            Some(vt) if T::accepts(vt) && self.element_size() as usize == T::ELEMENT_SIZE => Ok(()),
             found => Err(SafeArrayError::TypeMismatch {
                 expected: format!("{:?}", T::VARTYPE),
                 found,
@@ -285,10 +319,11 @@ impl SafeArray {
     /// ([`SafeArrayError::TypeMismatch`]).
     #[inline]
     pub fn get<T: FromElement>(&self, idx: &[i32]) -> Result<T, SafeArrayError> {
-        self.check_type::<T>()?;
-        let p = self.element_ptr(idx)?;
-        // SAFETY: `p` is an initialised element of a type T accepts.
-        unsafe { T::read_element(p) }
+        match self.element_for::<T>(idx) {
+            // SAFETY: `p` is an initialised element of a type T accepts.
+            Some(p) => unsafe { T::read_element(p) },
+            None => Err(self.access_error::<T>(idx)),
+        }
     }
 
     /// Stores a copy of `value` at `idx` (dimension 1 first), as
@@ -297,10 +332,11 @@ impl SafeArray {
     /// type must match `T` ([`SafeArrayError::TypeMismatch`]).
     #[inline]
     pub fn put<T: ToElement + ?Sized>(&mut self, idx: &[i32], value: &T) -> Result<(), SafeArrayError> {
-        self.check_type::<T>()?;
-        let p = self.element_ptr(idx)?;
-        // SAFETY: `p` is an initialised element, owned by this array, of a type T accepts.
-        unsafe { value.write_element(p) }
+        match self.element_for::<T>(idx) {
+            // SAFETY: `p` is an initialised element, owned by this array, of a type T accepts.
+            Some(p) => unsafe { value.write_element(p) },
+            None => Err(self.access_error::<T>(idx)),
+        }
     }
 
     /// Changes the last dimension (dimension [`SafeArray::dims`]) to `bound`,
@@ -378,6 +414,12 @@ impl SafeArray {
         }
     }
 
+    /// The checked data pointer and length for a zero-copy view of `T`s.
+    pub(crate) fn blittable_data<T: Blittable>(&self, writable: bool) -> Result<(*mut T, usize), SafeArrayError> {
+        self.check_blittable::<T>(writable)?;
+        self.data_for::<T>()
+    }
+
     /// The data pointer for a zero-copy view of `T`s: non-null, aligned.
     fn data_for<T>(&self) -> Result<(*mut T, usize), SafeArrayError> {
         let len = self.len();
@@ -414,8 +456,7 @@ impl SafeArray {
     /// # Ok::<(), marshal_core::safearray::SafeArrayError>(())
     /// ```
     pub fn with_data<T: Blittable, R>(&self, f: impl FnOnce(&[T]) -> R) -> Result<R, SafeArrayError> {
-        self.check_blittable::<T>(false)?;
-        let (data, len) = self.data_for::<T>()?;
+        let (data, len) = self.blittable_data::<T>(false)?;
         let _guard = LockGuard::new(self)?;
         // SAFETY: `data` is non-null, aligned, and holds `len` initialised elements whose
         // native form is T (checked); the array is locked and borrowed for the call.
@@ -427,8 +468,7 @@ impl SafeArray {
     /// [`SafeArray::with_data`]); only for arrays of plain elements (numbers,
     /// not BSTRs, VARIANTs, interfaces or records).
     pub fn with_data_mut<T: Blittable, R>(&mut self, f: impl FnOnce(&mut [T]) -> R) -> Result<R, SafeArrayError> {
-        self.check_blittable::<T>(true)?;
-        let (data, len) = self.data_for::<T>()?;
+        let (data, len) = self.blittable_data::<T>(true)?;
         let _guard = LockGuard::new(self)?;
         // SAFETY: as in `with_data`; `&mut self` makes the borrow exclusive, and plain
         // elements own nothing, so any bit pattern of T (Pod) written is valid.

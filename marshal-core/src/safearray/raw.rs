@@ -38,7 +38,6 @@
 use core::ffi::c_void;
 use core::mem::{offset_of, size_of};
 use core::ptr::{self, addr_of_mut};
-use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::elements::{self, ElemKind};
 use super::mem;
@@ -204,9 +203,21 @@ pub(crate) unsafe fn data_bytes(psa: *mut SAFEARRAY) -> Option<usize> {
 /// # Safety
 ///
 /// `psa` was allocated by this module (16 hidden bytes before it).
+#[inline(always)]
 unsafe fn hidden_vartype_ptr(psa: *mut SAFEARRAY) -> *mut u32 {
     // SAFETY: per the caller, the hidden area precedes the descriptor.
     unsafe { (psa as *mut u8).sub(4) as *mut u32 }
+}
+
+/// The VARTYPE stored before a FADF_HAVEVARTYPE descriptor.
+///
+/// # Safety
+///
+/// `psa` has its hidden area.
+#[inline(always)]
+pub(crate) unsafe fn hidden_vartype(psa: *mut SAFEARRAY) -> VarType {
+    // SAFETY: per the caller.
+    VarType(unsafe { hidden_vartype_ptr(psa).read_unaligned() } as u16)
 }
 
 /// # Safety
@@ -680,31 +691,30 @@ pub unsafe fn safe_array_destroy(psa: *mut SAFEARRAY) -> Hresult {
     }
 }
 
-/// # Safety
-///
-/// `psa` is a valid descriptor (aligned, as oleaut32 requires).
-unsafe fn locks<'a>(psa: *mut SAFEARRAY) -> &'a AtomicU32 {
-    // SAFETY: cLocks is an aligned u32 inside a live descriptor; oleaut32
-    // updates it with interlocked operations, so atomic access matches.
-    unsafe { AtomicU32::from_ptr(addr_of_mut!((*psa).cLocks)) }
-}
-
 /// `SafeArrayLock`: increments the lock count. `E_INVALIDARG` for null,
 /// `E_UNEXPECTED` beyond 65535 locks (the count is left unchanged).
 ///
+/// As in Windows' oleaut32 ("in Win32 these locks are not thread safe"), the
+/// count is not updated atomically: one array is not locked from two threads
+/// at once. The lock protects against re-entrant destruction (a callback made
+/// while an element is copied) and against native code holding the data.
+///
 /// # Safety
 ///
-/// `psa` is null or a valid descriptor.
+/// `psa` is null or a valid descriptor not used by another thread meanwhile.
+#[inline]
 pub unsafe fn safe_array_lock(psa: *mut SAFEARRAY) -> Hresult {
     if psa.is_null() {
         return Hresult::E_INVALIDARG;
     }
-    // SAFETY: valid descriptor per the caller.
-    let l = unsafe { locks(psa) };
-    match l.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| if n >= MAX_LOCKS { None } else { Some(n + 1) }) {
-        Ok(_) => Hresult::S_OK,
-        Err(_) => Hresult::E_UNEXPECTED,
+    // SAFETY: valid descriptor, no concurrent user, per the caller.
+    unsafe {
+        if (*psa).cLocks >= MAX_LOCKS {
+            return Hresult::E_UNEXPECTED;
+        }
+        (*psa).cLocks += 1;
     }
+    Hresult::S_OK
 }
 
 /// `SafeArrayUnlock`: decrements the lock count. `E_INVALIDARG` for null,
@@ -712,17 +722,20 @@ pub unsafe fn safe_array_lock(psa: *mut SAFEARRAY) -> Hresult {
 ///
 /// # Safety
 ///
-/// `psa` is null or a valid descriptor.
+/// As [`safe_array_lock`].
+#[inline]
 pub unsafe fn safe_array_unlock(psa: *mut SAFEARRAY) -> Hresult {
     if psa.is_null() {
         return Hresult::E_INVALIDARG;
     }
-    // SAFETY: valid descriptor per the caller.
-    let l = unsafe { locks(psa) };
-    match l.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)) {
-        Ok(_) => Hresult::S_OK,
-        Err(_) => Hresult::E_UNEXPECTED,
+    // SAFETY: valid descriptor, no concurrent user, per the caller.
+    unsafe {
+        if (*psa).cLocks == 0 {
+            return Hresult::E_UNEXPECTED;
+        }
+        (*psa).cLocks -= 1;
     }
+    Hresult::S_OK
 }
 
 /// The cell number (column-major) of `indices` (dimension 1 first), or
@@ -731,6 +744,7 @@ pub unsafe fn safe_array_unlock(psa: *mut SAFEARRAY) -> Hresult {
 /// # Safety
 ///
 /// `psa` is a valid descriptor; `indices` points to `cDims` readable values.
+#[inline]
 pub(crate) unsafe fn cell_of(psa: *mut SAFEARRAY, indices: *const i32) -> Result<usize, Hresult> {
     // SAFETY: per the caller.
     unsafe {
@@ -866,9 +880,30 @@ unsafe fn put_locked(psa: *mut SAFEARRAY, rg_indices: *const i32, pv: *const c_v
                 elements::record_copy(record, pv as *const u8, dest)
             }
             ElemKind::Plain => {
-                ptr::copy(pv as *const u8, dest, (*psa).cbElements as usize);
+                copy_element(pv as *const u8, dest, (*psa).cbElements as usize);
                 Hresult::S_OK
             }
+        }
+    }
+}
+
+/// Copies one plain element (`memmove` of `cb` bytes, without a call for the
+/// usual sizes).
+///
+/// # Safety
+///
+/// `src` and `dst` are valid for `cb` bytes.
+#[inline]
+unsafe fn copy_element(src: *const u8, dst: *mut u8, cb: usize) {
+    // SAFETY: per the caller; unaligned accesses of exactly cb bytes.
+    unsafe {
+        match cb {
+            1 => dst.write(src.read()),
+            2 => (dst as *mut u16).write_unaligned((src as *const u16).read_unaligned()),
+            4 => (dst as *mut u32).write_unaligned((src as *const u32).read_unaligned()),
+            8 => (dst as *mut u64).write_unaligned((src as *const u64).read_unaligned()),
+            16 => (dst as *mut u128).write_unaligned((src as *const u128).read_unaligned()),
+            _ => ptr::copy(src, dst, cb),
         }
     }
 }
@@ -947,7 +982,7 @@ unsafe fn get_locked(psa: *mut SAFEARRAY, rg_indices: *const i32, out: *mut u8) 
                 elements::record_copy(record, src, out)
             }
             ElemKind::Plain => {
-                ptr::copy(src, out, (*psa).cbElements as usize);
+                copy_element(src, out, (*psa).cbElements as usize);
                 Hresult::S_OK
             }
         }
@@ -1085,18 +1120,20 @@ pub unsafe fn safe_array_get_vartype(psa: *mut SAFEARRAY, pvt: *mut VarType) -> 
 /// # Safety
 ///
 /// As [`safe_array_get_vartype`], `psa` non-null.
+#[inline]
 pub(crate) unsafe fn vartype_of(psa: *mut SAFEARRAY) -> Option<VarType> {
     // SAFETY: per the caller.
     unsafe {
         let features = (*psa).fFeatures;
-        if features & FADF_RECORD != 0 {
+        // The common case first: a hidden VARTYPE and nothing that overrides it.
+        if features & (FADF_RECORD | FADF_HAVEIID | FADF_HAVEVARTYPE) == FADF_HAVEVARTYPE {
+            Some(VarType(hidden_vartype_ptr(psa).read_unaligned() as u16))
+        } else if features & FADF_RECORD != 0 {
             Some(VarType::RECORD)
         } else if features & (FADF_HAVEIID | FADF_DISPATCH) == FADF_HAVEIID | FADF_DISPATCH {
             Some(VarType::DISPATCH)
         } else if features & FADF_HAVEIID != 0 {
             Some(VarType::UNKNOWN)
-        } else if features & FADF_HAVEVARTYPE != 0 {
-            Some(VarType(hidden_vartype_ptr(psa).read_unaligned() as u16))
         } else {
             None
         }

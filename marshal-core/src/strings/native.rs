@@ -100,18 +100,118 @@ impl StringOptions {
 
 /// Length of a NUL-terminated UTF-16 string.
 ///
+/// On x86_64 the scan reads aligned 16-byte blocks (SSE2), as libc's `strlen` (which
+/// `CStr::from_ptr` relies on) reads aligned blocks of bytes: an aligned block that holds
+/// one readable unit lies within one page, so it is readable too, and the block holding
+/// the terminator is the last one read. Elsewhere, or for an odd address, a plain loop.
+///
 /// # Safety
 /// `p` points at a NUL-terminated UTF-16 string.
 #[inline]
 pub(crate) unsafe fn wide_strlen(p: *const u16) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if (p as usize) % 2 == 0 {
+            // SAFETY: forwarded contract; `p` is 2-aligned.
+            return unsafe { wide_strlen_sse2(p) };
+        }
+    }
+    // SAFETY: forwarded contract.
+    unsafe { wide_strlen_scalar(p) }
+}
+
+/// # Safety
+/// As [`wide_strlen`].
+#[inline]
+unsafe fn wide_strlen_scalar(p: *const u16) -> usize {
     let mut n = 0;
-    // SAFETY: every unit up to and including the NUL is readable.
+    // SAFETY: every unit up to and including the NUL is readable (unaligned reads).
     unsafe {
-        while *p.add(n) != 0 {
+        while p.add(n).read_unaligned() != 0 {
             n += 1;
         }
     }
     n
+}
+
+/// # Safety
+/// `p` is 2-aligned and points at a NUL-terminated UTF-16 string.
+#[cfg(target_arch = "x86_64")]
+unsafe fn wide_strlen_sse2(p: *const u16) -> usize {
+    // Units before the first 16-byte boundary, one by one (never past the terminator).
+    let mut q = p;
+    while (q as usize) % 16 != 0 {
+        // SAFETY: units up to the terminator are readable; we stop at it.
+        if unsafe { *q } == 0 {
+            // SAFETY: both pointers are in the same string.
+            return unsafe { q.offset_from(p) } as usize;
+        }
+        // SAFETY: the terminator is further on.
+        q = unsafe { q.add(1) };
+    }
+    let mut block = q;
+    let mask: u32;
+    // SAFETY: `block` is 16-aligned and its first unit is readable (no terminator was seen
+    // before it), so the whole aligned block is on that unit's page; each following block
+    // is read only after the previous one was found to hold no NUL unit, i.e. when the
+    // string continues into it. The block holding the terminator is the last one read, and
+    // the terminator itself is in it (units are 2-aligned and never straddle blocks). The
+    // loop is unrolled four times with a check after each load. The asm only reads.
+    unsafe {
+        core::arch::asm!(
+            "pxor {zero}, {zero}",
+            "2:",
+            "movdqa {x}, xmmword ptr [{block}]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
+            "jnz 3f",
+            "movdqa {x}, xmmword ptr [{block} + 16]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
+            "jnz 4f",
+            "movdqa {x}, xmmword ptr [{block} + 32]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "test {mask:e}, {mask:e}",
+            "jnz 5f",
+            "movdqa {x}, xmmword ptr [{block} + 48]",
+            "pcmpeqw {x}, {zero}",
+            "pmovmskb {mask:e}, {x}",
+            "add {block}, 64",
+            "test {mask:e}, {mask:e}",
+            "jz 2b",
+            "sub {block}, 16",
+            "jmp 3f",
+            "5:",
+            "add {block}, 16",
+            "4:",
+            "add {block}, 16",
+            "3:",
+            block = inout(reg) block,
+            mask = out(reg) mask,
+            x = out(xmm_reg) _,
+            zero = out(xmm_reg) _,
+            options(nostack, readonly),
+        );
+    }
+    let byte_in_block = mask.trailing_zeros() as usize;
+    (block as usize + byte_in_block - p as usize) / 2
+}
+
+/// Copies `n` UTF-16 units from a possibly unaligned address.
+///
+/// # Safety
+/// `p` is readable for `n * 2` bytes.
+unsafe fn copy_units(p: *const u16, n: usize) -> Vec<u16> {
+    let mut v: Vec<u16> = Vec::with_capacity(n);
+    // SAFETY: `v` has room for n units; a byte copy needs no alignment of the source.
+    unsafe {
+        ptr::copy_nonoverlapping(p.cast::<u8>(), v.as_mut_ptr().cast::<u8>(), n * 2);
+        v.set_len(n);
+    }
+    v
 }
 
 /// Length of a NUL-terminated byte string.
@@ -376,7 +476,7 @@ pub unsafe fn read_native(
         match kind {
             NativeStringKind::LPWStr => {
                 let n = wide_strlen(ptr.cast());
-                core::slice::from_raw_parts(ptr.cast::<u16>(), n).to_vec()
+                copy_units(ptr.cast(), n)
             }
             NativeStringKind::BStr => BstrRef::from_raw(ptr.cast()).as_wide().to_vec(),
             NativeStringKind::LPStr | NativeStringKind::LPUTF8Str | NativeStringKind::AnsiBStr => {
@@ -406,7 +506,7 @@ pub unsafe fn read_native_len(
     // SAFETY: forwarded contract.
     let units = unsafe {
         if kind.is_wide() {
-            core::slice::from_raw_parts(ptr.cast::<u16>(), len).to_vec()
+            copy_units(ptr.cast(), len)
         } else {
             decode_narrow(kind, core::slice::from_raw_parts(ptr.cast::<u8>(), len), opts)?
         }
@@ -432,7 +532,7 @@ pub unsafe fn read_native_bounded(
     // SAFETY: forwarded contract.
     let units = unsafe {
         if kind.is_wide() {
-            let all = core::slice::from_raw_parts(ptr.cast::<u16>(), capacity);
+            let all = copy_units(ptr.cast(), capacity);
             let n = all.iter().position(|&u| u == 0).unwrap_or(capacity);
             all[..n].to_vec()
         } else {
@@ -473,4 +573,63 @@ pub unsafe fn ptr_to_string_bstr(bstr: *const u16) -> Result<U16String, StringEr
     }
     // SAFETY: forwarded contract.
     Ok(unsafe { BstrRef::from_raw(bstr) }.to_u16_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_strlen_agrees_with_a_plain_scan_at_every_alignment() {
+        // Strings ending near a page end test that the block reads stay on the page.
+        let page = 4096;
+        let mut buf: Vec<u16> = vec![0x41; page * 2];
+        let base = buf.as_mut_ptr();
+        for start in 0..80 {
+            for len in [0usize, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 200] {
+                // SAFETY: start + len + 1 < buf.len(); the terminator is written first.
+                unsafe {
+                    let s = base.add(start);
+                    *s.add(len) = 0;
+                    assert_eq!(wide_strlen(s), len, "start {start} len {len}");
+                    assert_eq!(wide_strlen_scalar(s), len);
+                    *s.add(len) = 0x41;
+                }
+            }
+        }
+        // An odd address takes the plain loop.
+        let bytes: Vec<u8> = vec![0, 0x41, 0, 0x42, 0, 0, 0];
+        // SAFETY: a NUL-terminated sequence of unaligned units at offset 1.
+        assert_eq!(unsafe { wide_strlen(bytes.as_ptr().add(1).cast()) }, 2);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn wide_strlen_never_touches_the_next_page() {
+        // SAFETY: a private anonymous mapping of two pages, the second made inaccessible;
+        // strings are written to end exactly at the first page's end.
+        unsafe {
+            let page = libc::sysconf(libc::_SC_PAGESIZE) as usize;
+            let m = libc::mmap(
+                ptr::null_mut(),
+                2 * page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            assert_ne!(m, libc::MAP_FAILED);
+            assert_eq!(libc::mprotect(m.cast::<u8>().add(page).cast(), page, libc::PROT_NONE), 0);
+            let end = m.cast::<u8>().add(page);
+            for len in 0..200usize {
+                let s = end.sub((len + 1) * 2).cast::<u16>();
+                for i in 0..len {
+                    *s.add(i) = 0x41;
+                }
+                *s.add(len) = 0;
+                assert_eq!(wide_strlen(s), len);
+            }
+            libc::munmap(m, 2 * page);
+        }
+    }
 }

@@ -31,6 +31,70 @@ pub const SIMD_THRESHOLD: usize = 64;
 /// Spare bytes given to the SIMD converters beyond the exact output size.
 pub const SIMD_SLACK: usize = 64;
 
+/// Whether the SIMD transcoder (simdutf) is compiled in: cargo feature `simd`, on by
+/// default. Without it every conversion takes the encoding_rs path, with the same results.
+pub const SIMD: bool = cfg!(feature = "simd");
+
+#[inline]
+fn use_simd(len: usize) -> bool {
+    SIMD && len >= SIMD_THRESHOLD
+}
+
+#[cfg(feature = "simd")]
+mod simd {
+    pub(super) use simdutf::{
+        convert_utf16_to_utf8, convert_valid_utf8_to_utf16, utf16_length_from_utf8, utf8_length_from_utf16,
+        validate_utf16, validate_utf8,
+    };
+
+    /// UTF-8 → UTF-16 at `dst`; `None` for invalid input.
+    ///
+    /// # Safety
+    /// `dst` is writable for `src.len()` units plus slack.
+    #[inline]
+    pub(super) unsafe fn utf8_to_utf16(src: &[u8], dst: *mut u16) -> Option<usize> {
+        // SAFETY: forwarded contract; a UTF-8 byte never makes more than one unit.
+        let r = unsafe { simdutf::convert_utf8_to_utf16_with_errors(src.as_ptr(), src.len(), dst) };
+        (r.error == simdutf::ErrorCode::Success).then_some(r.count)
+    }
+}
+
+/// Stand-ins when simdutf is not compiled in: never reached, since `use_simd` is false,
+/// and correct anyway.
+#[cfg(not(feature = "simd"))]
+mod simd {
+    pub(super) fn validate_utf16(_: &[u16]) -> bool {
+        false
+    }
+    pub(super) fn validate_utf8(src: &[u8]) -> bool {
+        core::str::from_utf8(src).is_ok()
+    }
+    pub(super) fn utf8_length_from_utf16(src: &[u16]) -> usize {
+        super::utf8_len_lossy(src)
+    }
+    pub(super) fn utf16_length_from_utf8(src: &[u8]) -> usize {
+        core::str::from_utf8(src).map_or(0, |s| s.encode_utf16().count())
+    }
+    pub(super) unsafe fn convert_utf16_to_utf8(_: *const u16, _: usize, _: *mut u8) -> usize {
+        0
+    }
+    pub(super) unsafe fn convert_valid_utf8_to_utf16(src: *const u8, len: usize, dst: *mut u16) -> usize {
+        // SAFETY: the caller passes valid UTF-8 and room for its UTF-16.
+        unsafe {
+            let s = core::str::from_utf8_unchecked(core::slice::from_raw_parts(src, len));
+            let mut n = 0;
+            for u in s.encode_utf16() {
+                dst.add(n).write(u);
+                n += 1;
+            }
+            n
+        }
+    }
+    pub(super) unsafe fn utf8_to_utf16(_: &[u8], _: *mut u16) -> Option<usize> {
+        None
+    }
+}
+
 /// What to do with bytes that are not valid UTF-8 when reading native strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum InvalidUtf8 {
@@ -50,8 +114,8 @@ pub struct Utf8Error {
 
 /// Exact UTF-8 length of UTF-16 input, lone surrogates counted as U+FFFD (3 bytes).
 pub fn utf8_len_lossy(src: &[u16]) -> usize {
-    if src.len() >= SIMD_THRESHOLD && simdutf::validate_utf16(src) {
-        return simdutf::utf8_length_from_utf16(src);
+    if use_simd(src.len()) && simd::validate_utf16(src) {
+        return simd::utf8_length_from_utf16(src);
     }
     let mut n = 0;
     let mut i = 0;
@@ -77,25 +141,27 @@ pub fn utf8_len_lossy(src: &[u16]) -> usize {
 /// written at `dst` is meaningless).
 ///
 /// # Safety
-/// `dst` is writable for `simdutf::utf8_length_from_utf16(src) + SIMD_SLACK` bytes and
+/// `dst` is writable for `simd::utf8_length_from_utf16(src) + SIMD_SLACK` bytes and
 /// does not overlap `src`.
 #[inline]
 pub unsafe fn utf16_to_utf8_simd(src: &[u16], dst: *mut u8) -> Option<usize> {
-    if src.len() < SIMD_THRESHOLD {
+    if !use_simd(src.len()) {
         return None;
     }
-    // SAFETY: `dst` has room for the exact result of well-formed input plus slack.
-    let r = unsafe { simdutf::convert_utf16_to_utf8_with_errors(src.as_ptr(), src.len(), dst) };
-    (r.error == simdutf::ErrorCode::Success).then_some(r.count)
+    // SAFETY: `dst` has room for the exact result of well-formed input plus slack. The
+    // converter returns 0 for ill-formed input; well-formed input of 64+ units never
+    // converts to 0 bytes.
+    let n = unsafe { simd::convert_utf16_to_utf8(src.as_ptr(), src.len(), dst) };
+    (n != 0).then_some(n)
 }
 
 /// Capacity [`utf16_to_utf8_simd`] needs at `dst` (0 when it would not run).
 #[inline]
 pub fn simd_utf8_capacity(src: &[u16]) -> usize {
-    if src.len() < SIMD_THRESHOLD {
+    if !use_simd(src.len()) {
         0
     } else {
-        simdutf::utf8_length_from_utf16(src) + SIMD_SLACK
+        simd::utf8_length_from_utf16(src) + SIMD_SLACK
     }
 }
 
@@ -139,8 +205,8 @@ pub fn utf16_to_string(src: &[u16]) -> String {
 /// Exact UTF-16 length of valid UTF-8.
 #[inline]
 pub fn utf16_len_from_str(src: &str) -> usize {
-    if src.len() >= SIMD_THRESHOLD {
-        simdutf::utf16_length_from_utf8(src.as_bytes())
+    if use_simd(src.len()) {
+        simd::utf16_length_from_utf8(src.as_bytes())
     } else {
         src.chars().map(char::len_utf16).sum()
     }
@@ -153,9 +219,9 @@ pub fn utf16_len_from_str(src: &str) -> usize {
 /// `dst` is writable for `utf16_len_from_str(src)` units and does not overlap `src`.
 #[inline]
 pub unsafe fn str_to_utf16_raw(src: &str, dst: *mut u16) -> usize {
-    if src.len() >= SIMD_THRESHOLD {
+    if use_simd(src.len()) {
         // SAFETY: valid UTF-8 input writes exactly utf16_length_from_utf8 units.
-        return unsafe { simdutf::convert_valid_utf8_to_utf16(src.as_ptr(), src.len(), dst) };
+        return unsafe { simd::convert_valid_utf8_to_utf16(src.as_ptr(), src.len(), dst) };
     }
     let mut n = 0;
     for u in src.encode_utf16() {
@@ -204,13 +270,12 @@ pub fn utf8_to_utf16_append(src: &[u8], invalid: InvalidUtf8, out: &mut Vec<u16>
     let start = out.len();
     // Never more units than bytes, valid or not (each invalid byte is at most one U+FFFD).
     out.reserve(src.len() + 1 + SIMD_SLACK);
-    if src.len() >= SIMD_THRESHOLD {
+    if use_simd(src.len()) {
         // SAFETY: room for src.len() units plus slack after `start`; only what the
         // converter reports written becomes part of the vector.
         unsafe {
-            let r = simdutf::convert_utf8_to_utf16_with_errors(src.as_ptr(), src.len(), out.as_mut_ptr().add(start));
-            if r.error == simdutf::ErrorCode::Success {
-                out.set_len(start + r.count);
+            if let Some(n) = simd::utf8_to_utf16(src, out.as_mut_ptr().add(start)) {
+                out.set_len(start + n);
                 return Ok(());
             }
         }
@@ -236,8 +301,7 @@ pub fn utf8_to_utf16_append(src: &[u8], invalid: InvalidUtf8, out: &mut Vec<u16>
 
 /// UTF-8 bytes → `String`: validated (copy) or replaced per maximal subpart.
 pub fn utf8_to_string(src: &[u8], invalid: InvalidUtf8) -> Result<String, Utf8Error> {
-    let valid =
-        if src.len() >= SIMD_THRESHOLD { simdutf::validate_utf8(src) } else { core::str::from_utf8(src).is_ok() };
+    let valid = if use_simd(src.len()) { simd::validate_utf8(src) } else { core::str::from_utf8(src).is_ok() };
     if valid {
         // SAFETY: just validated.
         return Ok(unsafe { String::from_utf8_unchecked(src.to_vec()) });

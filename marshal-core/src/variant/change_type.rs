@@ -82,16 +82,8 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         unsafe { &*(src as *const VARIANT as *const Variant) }
     };
     if deref.vt().is_array() || vt.is_array() {
-        // SAFEARRAY coercions (identical type → SafeArrayCopy, VT_ARRAY|VT_UI1 ↔ BSTR) belong
-        // to the safearray module, which is not part of this build yet.
-        let from = deref.vt();
-        if from == vt
-            || (vt == VarType::BSTR && from == VarType::UI1.array())
-            || (from == VarType::BSTR && vt == VarType::UI1.array())
-        {
-            return Err(Hresult::DISP_E_BADVARTYPE);
-        }
-        return Err(Hresult::DISP_E_TYPEMISMATCH);
+        // SAFETY: the payload pointers are valid (caller contract / owned copy).
+        return unsafe { crate::safearray::variant_array::change_array_type(deref.as_raw(), vt) };
     }
     let mut out = coerce(deref, lcid, flags, vt)?;
     out.vt = vt;

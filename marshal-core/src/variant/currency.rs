@@ -90,6 +90,33 @@ impl Currency {
         Currency::from_f64(v)
     }
 
+    /// .NET's `decimal.ToOACurrency` (the CLR's `UnmanagedType.Currency` marshaler):
+    /// exact, rounded half to even at 4 places; `DISP_E_OVERFLOW` (the CLR's
+    /// OverflowException) outside the i64 range. Unlike [`Currency::from_decimal`]
+    /// (oleaut32's `VarCyFromDec`) it never goes through a double.
+    ///
+    /// ```
+    /// use marshal_core::variant::{Currency, Decimal};
+    /// let d = Decimal::new(123_456_789_125, 7, false).unwrap(); // 12345.6789125
+    /// assert_eq!(Currency::from_clr_decimal(&d), Ok(Currency(123_456_789)));
+    /// ```
+    pub fn from_clr_decimal(d: &super::Decimal) -> Result<Currency, Hresult> {
+        let m = d.mantissa() as i128;
+        let v = if d.scale <= 4 {
+            m * 10i128.pow(4 - d.scale as u32)
+        } else {
+            let div = 10i128.pow(d.scale as u32 - 4);
+            let (q, r) = (m / div, m % div);
+            if r * 2 > div || (r * 2 == div && q & 1 == 1) {
+                q + 1
+            } else {
+                q
+            }
+        };
+        let v = if d.is_negative() { -v } else { v };
+        i64::try_from(v).map(Currency).map_err(|_| Hresult::DISP_E_OVERFLOW)
+    }
+
     /// Exact sum, `DISP_E_OVERFLOW` past the i64 range.
     pub fn checked_add(self, o: Currency) -> Result<Currency, Hresult> {
         self.0.checked_add(o.0).map(Currency).ok_or(Hresult::DISP_E_OVERFLOW)

@@ -82,6 +82,28 @@ impl Decimal {
         }
     }
 
+    /// .NET's `decimal.FromOACurrency` (the CLR's `UnmanagedType.Currency`
+    /// marshaler, VT_CY → `decimal`): the value at scale 4 with trailing zeros
+    /// removed (unlike oleaut32's `VarDecFromCy`, which keeps scale 4).
+    ///
+    /// ```
+    /// use marshal_core::variant::{Currency, Decimal};
+    /// let d = Decimal::from_clr_currency(Currency(-15_000));
+    /// assert_eq!((d.mantissa(), d.scale, d.is_negative()), (15, 1, true));
+    /// ```
+    pub fn from_clr_currency(cy: super::Currency) -> Decimal {
+        let mut m = cy.0.unsigned_abs();
+        let mut scale = 4u8;
+        while scale > 0 && m != 0 && m % 10 == 0 {
+            m /= 10;
+            scale -= 1;
+        }
+        if m == 0 {
+            scale = 0;
+        }
+        Decimal { reserved: 0, scale, sign: if cy.0 < 0 && m != 0 { 0x80 } else { 0 }, hi32: 0, lo64: m }
+    }
+
     /// Reads the 16 native bytes (`wReserved` included).
     pub fn from_bytes(b: [u8; 16]) -> Decimal {
         Decimal {

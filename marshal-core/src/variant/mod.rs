@@ -17,8 +17,9 @@
 //!
 //! BSTRs come from [`crate::bstr::Bstr`] (one allocator for the process).
 //!
-//! SAFEARRAY payloads (VT_ARRAY) are the safearray module's; until it is part of the build a
-//! VARIANT holding a non-null SAFEARRAY is refused with `DISP_E_BADVARTYPE`.
+//! SAFEARRAY payloads (VT_ARRAY) are the [`crate::safearray`] module's: clearing destroys the
+//! array, copying copies it (`SafeArrayCopy`), a native one is validated when taken over, and
+//! `VT_ARRAY|VT_UI1` ↔ `VT_BSTR` coerce as oleaut32 (`BstrFromVector` / `VectorFromBstr`).
 
 mod bstr_shim;
 pub mod change_type;

@@ -20,15 +20,17 @@ pub enum VariantError {
     BadDecimal,
     /// VT_RECORD with a record but no IRecordInfo: `E_INVALIDARG`.
     RecordWithoutInfo,
-    /// SAFEARRAY payloads are handled by the safearray module, not available in this build.
-    ArrayUnsupported(VarType),
+    /// VT_ARRAY whose SAFEARRAY descriptor is invalid or holds another element type
+    /// (checked by [`crate::safearray::validate`]): `E_INVALIDARG`.
+    BadArray(VarType),
 }
 
 impl VariantError {
     /// The HRESULT oleaut32 answers for this condition.
     pub fn hresult(self) -> Hresult {
         match self {
-            VariantError::BadVarType(_) | VariantError::ArrayUnsupported(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadVarType(_) => Hresult::DISP_E_BADVARTYPE,
+            VariantError::BadArray(_) => Hresult::E_INVALIDARG,
             VariantError::NullByRef(_) => Hresult::DISP_E_TYPEMISMATCH,
             VariantError::BadDecimal | VariantError::RecordWithoutInfo => Hresult::E_INVALIDARG,
         }
@@ -42,7 +44,7 @@ impl core::fmt::Display for VariantError {
             VariantError::NullByRef(vt) => write!(f, "{vt:?} with a null pointer"),
             VariantError::BadDecimal => f.write_str("DECIMAL with scale > 28 or an invalid sign byte"),
             VariantError::RecordWithoutInfo => f.write_str("VT_RECORD without IRecordInfo"),
-            VariantError::ArrayUnsupported(vt) => write!(f, "{vt:?}: SAFEARRAY payloads are not supported yet"),
+            VariantError::BadArray(vt) => write!(f, "{vt:?} with an invalid or mismatched SAFEARRAY"),
         }
     }
 }
@@ -83,12 +85,10 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         }
         return Ok(());
     }
-    if vt.is_array() || vt == VarType::SAFEARRAY {
-        // SAFETY: as above.
-        if unsafe { v.data.ptr }.is_null() {
-            return Ok(()); // a NULL SAFEARRAY owns nothing
-        }
-        return Err(VariantError::ArrayUnsupported(vt));
+    if vt.is_array() {
+        // The SAFEARRAY behind the pointer is checked where it may be dereferenced
+        // (`Variant::from_raw`, `VariantRef::new`: `check_array`).
+        return Ok(());
     }
     if vt == VarType::DECIMAL && v.decimal().validate().is_err() {
         return Err(VariantError::BadDecimal);
@@ -99,6 +99,20 @@ pub fn validate(v: &VARIANT) -> Result<(), VariantError> {
         if r.rec_info.is_null() && !r.record.is_null() {
             return Err(VariantError::RecordWithoutInfo);
         }
+    }
+    Ok(())
+}
+
+/// Validates the SAFEARRAY of a by-value VT_ARRAY VARIANT (see
+/// [`crate::safearray::validate`]) and its element type.
+///
+/// # Safety
+/// The array pointer of a by-value VT_ARRAY VARIANT is null or readable as a descriptor.
+unsafe fn check_array(v: &VARIANT) -> Result<(), VariantError> {
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the descriptor is readable per the caller.
+        unsafe { crate::safearray::variant_array::check_variant_array(v.vt.base(), v.data.ptr) }
+            .map_err(|_| VariantError::BadArray(v.vt))?;
     }
     Ok(())
 }
@@ -162,10 +176,11 @@ pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
                     }
                 }
             }
-            _ => {
-                // Arrays: the safearray module's SafeArrayDestroy goes here once it lands;
-                // `validate` refuses non-null arrays until then, so nothing is owned.
+            _ if vt.is_array() => {
+                // SAFETY: the SAFEARRAY is owned (caller contract); SafeArrayDestroy.
+                unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
             }
+            _ => {}
         }
     }
     *v = VARIANT::EMPTY;
@@ -190,6 +205,8 @@ impl Variant {
     /// BYREF pointers must stay valid while the Variant is read.
     pub unsafe fn from_raw(raw: VARIANT) -> Result<Variant, VariantError> {
         validate(&raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(&raw)? };
         Ok(Variant(raw))
     }
 
@@ -347,6 +364,10 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
             // SAFETY: the record and IRecordInfo are live (caller contract).
             unsafe { copy_record(src.data.record, &mut dst)? };
         }
+        vt if vt.is_array() => {
+            // SAFETY: a valid SAFEARRAY (caller contract); SafeArrayCopy.
+            dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(src.data.ptr)? };
+        }
         _ => {}
     }
     Ok(dst)
@@ -386,11 +407,22 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         // SAFETY: forwarded contract.
         return unsafe { copy_raw(src) };
     }
+    if src.vt.is_array() {
+        // SAFETY: reading the pointer member; a BYREF pointer is valid (caller contract).
+        let pp = unsafe { src.data.ptr } as *const *mut c_void;
+        if pp.is_null() {
+            return Err(Hresult::DISP_E_TYPEMISMATCH);
+        }
+        let mut dst = VARIANT::with_vt(VarType(src.vt.0 & !VarType::BYREF_FLAG));
+        // SAFETY: `*pp` is null or a valid SAFEARRAY (caller contract); SafeArrayCopy.
+        dst.data.ptr = unsafe { crate::safearray::variant_array::copy_variant_array(*pp)? };
+        return Ok(dst);
+    }
     let base = src.vt.base();
     let ok = src.vt.0 == VarType::RECORD.0 | VarType::BYREF_FLAG
         || (base.0 > VarType::NULL.0 && base.0 != 15 && base.0 < VarType::VOID.0 && src.vt.0 & 0x9000 == 0);
-    if !ok || src.vt.is_array() {
-        return Err(if src.vt.is_array() { Hresult::DISP_E_BADVARTYPE } else { Hresult::E_INVALIDARG });
+    if !ok {
+        return Err(Hresult::E_INVALIDARG);
     }
     // SAFETY: reading the pointer member.
     let p = unsafe { src.data.ptr };
@@ -460,6 +492,8 @@ impl<'a> VariantRef<'a> {
     /// Pointers inside `raw` (BSTR, interfaces, BYREF targets) must be valid for `'a`.
     pub unsafe fn new(raw: &'a VARIANT) -> Result<VariantRef<'a>, VariantError> {
         validate(raw)?;
+        // SAFETY: the array pointer is valid per the caller.
+        unsafe { check_array(raw)? };
         Ok(VariantRef { raw })
     }
 

@@ -1,6 +1,8 @@
 //! SLTG writer: a [`TypeLib`] model → an SLTG image that `LoadTypeLib` loads (and this crate's reader reads) as
-//! the same library, within what SLTG can hold (see the module documentation); anything else is a
-//! [`TypeLibError::Unsupported`] naming the member.
+//! the same library, within what SLTG can hold (see the module documentation). What loaders ignore in SLTG is not
+//! written (custom data, documentation strings and help contexts of types' members, default values, DLL entries);
+//! what would change the library's meaning (unions, constants of other types, more than 31 parameters, names or
+//! offsets beyond 64 KiB, non-virtual functions) is a [`TypeLibError::Unsupported`] naming the member.
 
 use std::collections::HashMap;
 
@@ -346,7 +348,9 @@ impl Block {
         Ok(())
     }
 
-    fn funcs(&mut self, funcs: &[FuncDesc], names: &mut Names) -> Result<()> {
+    /// Writes the functions; returns the offset of the first record (their type descriptions may precede it).
+    fn funcs(&mut self, funcs: &[FuncDesc], names: &mut Names) -> Result<u16> {
+        let mut first = None;
         let mut prev_next: Option<usize> = None;
         for f in funcs {
             // Type words first: array descriptors they need go before the record, so that the record and its
@@ -363,6 +367,7 @@ impl Block {
                 });
             }
             let at = self.off()?;
+            first.get_or_insert(at);
             if let Some(p) = prev_next {
                 set16(&mut self.data, p, at);
             }
@@ -433,14 +438,17 @@ impl Block {
                 set16(&mut self.data, slot, at);
             }
         }
-        Ok(())
+        Ok(first.unwrap_or(0xFFFF))
     }
 
-    fn vars(&mut self, vars: &[VarDesc], names: &mut Names) -> Result<()> {
+    /// Writes the variables; returns the offset of the first record.
+    fn vars(&mut self, vars: &[VarDesc], names: &mut Names) -> Result<u16> {
+        let mut first = None;
         let mut prev_next: Option<usize> = None;
         for v in vars {
             let words = self.type_words(&v.ty, 0, 0)?;
             let at = self.off()?;
+            first.get_or_insert(at);
             if let Some(p) = prev_next {
                 set16(&mut self.data, p, at);
             }
@@ -508,7 +516,7 @@ impl Block {
                 set16(&mut self.data, record + 6, at);
             }
         }
-        Ok(())
+        Ok(first.unwrap_or(0xFFFF))
     }
 }
 
@@ -547,8 +555,7 @@ fn type_block(ti: &TypeInfo, names: &mut Names, import_offsets: &[u16]) -> Resul
     match stored_kind {
         TypeKind::Enum | TypeKind::Record => {
             if !ti.vars.is_empty() {
-                vars_off = b.off()?;
-                b.vars(&ti.vars, names)?;
+                vars_off = b.vars(&ti.vars, names)?;
             }
         }
         TypeKind::Interface | TypeKind::Coclass => {
@@ -557,18 +564,15 @@ fn type_block(ti: &TypeInfo, names: &mut Names, import_offsets: &[u16]) -> Resul
             }
             b.impls(&ti.impl_types)?;
             if !ti.funcs.is_empty() {
-                funcs_off = b.off()?;
-                b.funcs(&ti.funcs, names)?;
+                funcs_off = b.funcs(&ti.funcs, names)?;
             }
         }
         TypeKind::Dispatch | TypeKind::Module => {
             if !ti.vars.is_empty() {
-                vars_off = b.off()?;
-                b.vars(&ti.vars, names)?;
+                vars_off = b.vars(&ti.vars, names)?;
             }
             if !ti.funcs.is_empty() {
-                funcs_off = b.off()?;
-                b.funcs(&ti.funcs, names)?;
+                funcs_off = b.funcs(&ti.funcs, names)?;
             }
             if stored_kind == TypeKind::Dispatch && !ti.impl_types.is_empty() {
                 impls_off = b.off()?;

@@ -118,8 +118,18 @@ pub fn tdesc(lib: &TypeLib, t: &ElemType, resolver: &dyn Resolver) -> Json {
 
 /// A type info as the oracle prints it, through the API view ([`api`]).
 pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver, format: Format) -> Json {
-    let ti = &lib.types[index];
     let view = api::TypeInfoView::new(lib, index, resolver).loaded_from(format);
+    let mut j = view_json(lib, index, &view, resolver);
+    if let Some(dual) = view.dual_interface() {
+        let mut d = view_json(lib, index, &dual, resolver);
+        d["kind"] = json!("dual_view");
+        j["dual"] = d;
+    }
+    j
+}
+
+fn view_json(lib: &TypeLib, index: usize, view: &api::TypeInfoView<'_>, resolver: &dyn Resolver) -> Json {
+    let ti = &lib.types[index];
     let attr = view.type_attr();
     let mut m = Map::new();
     m.insert("guid".into(), guid(&attr.guid));
@@ -134,6 +144,13 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver, form
     m.insert("wTypeFlags".into(), json!(attr.flags));
     m.insert("major".into(), json!(attr.major));
     m.insert("minor".into(), json!(attr.minor));
+    m.insert("memidConstructor".into(), json!(-1));
+    m.insert("memidDestructor".into(), json!(-1));
+    m.insert("idlflags".into(), json!(0));
+    m.insert("typekind2".into(), json!(attr.kind.raw()));
+    m.insert("typeflags2".into(), json!(view.type_flags()));
+    // The loader's GetDocumentation2(MEMBERID_NIL) reports the type's name as its help string.
+    m.insert("helpstring".into(), opt_str(&view.help_string()));
     if let Some(a) = &ti.alias {
         m.insert("alias".into(), tdesc(lib, a, resolver));
     }
@@ -198,6 +215,9 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver, form
                             Json::Object(o)
                         }).collect::<Vec<_>>(),
                         "name": f.name,
+                        "names": view.names(f.memid),
+                        "cScodes": 0,
+                        "helpstring": opt_str(&f.doc),
                         "doc": opt_str(&f.doc),
                         "helpctx": f.help_context,
                         "helpstringctx": f.help_string_context,
@@ -229,6 +249,7 @@ pub fn type_info_json(lib: &TypeLib, index: usize, resolver: &dyn Resolver, form
                         VarValue::Offset(off) => o.insert("oInst".into(), json!(off)),
                     };
                     o.insert("name".into(), json!(v.name));
+                    o.insert("names".into(), json!(view.names(v.memid)));
                     o.insert("doc".into(), opt_str(&v.doc));
                     o.insert("helpctx".into(), json!(v.help_context));
                     o.insert("helpstringctx".into(), json!(v.help_string_context));
