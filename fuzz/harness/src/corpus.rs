@@ -355,6 +355,17 @@ pub fn seeds(v: &Vectors) -> Vec<(&'static str, Vec<u8>)> {
         add("pinvoke_signature", s);
     }
 
+    // IDispatch: every member called with the change-type sources as arguments, positional and named.
+    let args: Vec<Vec<u8>> = sources.iter().step_by(9).map(|(_, s)| s.clone()).collect();
+    for (i, chunk) in args.chunks(3).enumerate() {
+        let dispid = (i % 8) as u8;
+        add("dispatch_invoke", crate::targets::dispatch_invoke::seed(0, dispid, i as u8 % 4, chunk, &[]));
+        add("dispatch_invoke", crate::targets::dispatch_invoke::seed(0, dispid, 2, chunk, &[5, 0]));
+    }
+    for value in [0u8, 1, 2, 3, 4] {
+        add("dispatch_invoke", vec![0x80, value, 3, 0x61, 0, 0x62, 0, 1]);
+    }
+
     out.sort();
     out.dedup();
     out

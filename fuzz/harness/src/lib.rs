@@ -30,6 +30,7 @@
 //! | `safearray_raw` | [`targets::safearray_raw`] | `safearray::validate`, element access, copy, redim, destroy |
 //! | `struct_from_native` | [`targets::struct_from_native`] | `Plan::from_native` / `to_native` of random TypeDescs |
 //! | `pinvoke_signature` | [`targets::pinvoke_signature`] | `Signature` validation and calls through a do-nothing callee |
+//! | `dispatch_invoke` | [`targets::dispatch_invoke`] | `IDispatch::Invoke` argument unpacking from a raw `DISPPARAMS`, and results from a native `IDispatch` |
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 

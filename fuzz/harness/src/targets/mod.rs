@@ -1,6 +1,7 @@
 //! One module per fuzz target; each has `run(data: &[u8])`, the whole body of its cargo-fuzz target.
 
 pub mod bstr_raw;
+pub mod dispatch_invoke;
 pub mod pinvoke_signature;
 pub mod safearray_raw;
 pub mod strings_decode;
@@ -13,7 +14,7 @@ pub mod variant_text;
 pub type Body = fn(&[u8]);
 
 /// Every target of this crate by name, with its body.
-pub const ALL: [(&str, Body); 8] = [
+pub const ALL: [(&str, Body); 9] = [
     ("bstr_raw", bstr_raw::run),
     ("strings_decode", strings_decode::run),
     ("variant_raw", variant_raw::run),
@@ -22,6 +23,7 @@ pub const ALL: [(&str, Body); 8] = [
     ("safearray_raw", safearray_raw::run),
     ("struct_from_native", struct_from_native::run),
     ("pinvoke_signature", pinvoke_signature::run),
+    ("dispatch_invoke", dispatch_invoke::run),
 ];
 
 /// The body of the target called `name`.

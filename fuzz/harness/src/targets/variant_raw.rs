@@ -31,6 +31,8 @@ pub fn run(data: &[u8]) {
         let ops = byte(&mut u);
         let before = raw.to_bytes();
         let checked = validate(&raw);
+        // The SAFEARRAY of a VT_ARRAY is checked where it is dereferenced (from_raw / VariantRef::new); the
+        // harness's arrays are valid and of the VARIANT's element type, so the verdicts agree.
         assert_eq!(raw.to_bytes(), before, "validation wrote to the VARIANT");
         cross_check(&raw, checked);
 
@@ -93,7 +95,6 @@ fn cross_check(raw: &VARIANT, verdict: Result<(), VariantError>) {
         return;
     }
     match verdict {
-        Err(VariantError::ArrayUnsupported(_)) => assert!(vt & VarType::ARRAY_FLAG != 0 && !ptr.is_null()),
         Err(VariantError::BadDecimal) => {
             let d = raw.decimal();
             assert!(vt == VarType::DECIMAL.0 && (d.scale > 28 || (d.sign != 0 && d.sign != 0x80)));
