@@ -823,8 +823,18 @@ fn convert_out_at(
             if !(0..=i32::MAX as i128).contains(&count) {
                 return Err(PinvokeError::BadArraySize { at: here.into(), count });
             }
+            // A callee that left our own array in place but reports more elements than it holds would
+            // make us read past our allocation: its size is known, so the count is checked against it.
+            let ours_len = match v {
+                Value::Array(items) => items.len() as i128,
+                _ => 0,
+            };
+            if p == ours && count > ours_len {
+                return Err(PinvokeError::BadArraySize { at: here.into(), count });
+            }
             let (esize, _) = marshal::size_align(elem, charset)?;
-            // SAFETY: the callee promised `count` elements at p (the signature's size rule).
+            // SAFETY: the callee promised `count` elements at p (the signature's size rule), and when p is
+            // our own buffer the count was checked against its length above.
             let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, esize * count as usize) };
             let mut items = Vec::with_capacity(count as usize);
             for k in 0..count as usize {

@@ -47,6 +47,7 @@ pub struct FakeObject {
     over_released: Cell<bool>,
     value: RefCell<DispValue>,
     record_size: u32,
+    fail_copy: bool,
     live_records: Cell<i64>,
 }
 
@@ -92,7 +93,7 @@ pub fn check_and_free() {
     assert!(problems.is_empty(), "COM reference counts unbalanced: {}", problems.join("; "));
 }
 
-fn register(kind: FakeKind, value: DispValue, record_size: u32) -> *mut c_void {
+fn register(kind: FakeKind, value: DispValue, record_size: u32, fail_copy: bool) -> *mut c_void {
     let vtbl: *const c_void = match kind {
         FakeKind::Unknown => &UNKNOWN_VTBL as *const UnknownVtbl as *const c_void,
         FakeKind::Dispatch => &DISPATCH_VTBL as *const DispatchVtbl as *const c_void,
@@ -105,6 +106,7 @@ fn register(kind: FakeKind, value: DispValue, record_size: u32) -> *mut c_void {
         over_released: Cell::new(false),
         value: RefCell::new(value),
         record_size,
+        fail_copy,
         live_records: Cell::new(0),
     });
     let p = Box::into_raw(obj);
@@ -114,17 +116,17 @@ fn register(kind: FakeKind, value: DispValue, record_size: u32) -> *mut c_void {
 
 /// A new `IUnknown` with one reference (the harness's; do not release it).
 pub fn new_unknown() -> *mut c_void {
-    register(FakeKind::Unknown, DispValue::Fail, 0)
+    register(FakeKind::Unknown, DispValue::Fail, 0, false)
 }
 
 /// A new `IDispatch` whose value property returns `value`.
 pub fn new_dispatch(value: DispValue) -> *mut c_void {
-    register(FakeKind::Dispatch, value, 0)
+    register(FakeKind::Dispatch, value, 0, false)
 }
 
-/// A new `IRecordInfo` for plain records of `size` bytes.
-pub fn new_record_info(size: u32) -> *mut c_void {
-    register(FakeKind::RecordInfo, DispValue::Fail, size)
+/// A new `IRecordInfo` for plain records of `size` bytes; with `fail_copy` its `RecordCopy` fails.
+pub fn new_record_info(size: u32, fail_copy: bool) -> *mut c_void {
+    register(FakeKind::RecordInfo, DispValue::Fail, size, fail_copy)
 }
 
 /// The reference count of a fake object (for targets that check a count mid-input).
@@ -322,6 +324,10 @@ unsafe extern "system" fn record_clear(this: *mut c_void, existing: *mut c_void)
 unsafe extern "system" fn record_copy(this: *mut c_void, existing: *mut c_void, new: *mut c_void) -> Hresult {
     if existing.is_null() || new.is_null() {
         return Hresult::E_INVALIDARG;
+    }
+    // SAFETY: `this` is one of ours.
+    if unsafe { obj(this) }.fail_copy {
+        return Hresult::E_FAIL;
     }
     // SAFETY: IRecordInfo contract: both hold one record of our size (they may be the same record).
     unsafe { core::ptr::copy(existing as *const u8, new as *mut u8, obj(this).record_size as usize) };

@@ -76,10 +76,22 @@ pub enum Owned {
     Ref(Reference),
     /// A SAFEARRAY made by the engine.
     Array(SafeArray),
+    /// A record (task-allocator memory) with a reference on its IRecordInfo.
+    Record(Reference, TaskMem),
 }
 
 /// One reference on a COM object, released on drop.
 pub struct Reference(pub *mut c_void);
+
+/// A block of the task allocator, freed on drop.
+pub struct TaskMem(pub *mut u8);
+
+impl Drop for TaskMem {
+    fn drop(&mut self) {
+        // SAFETY: the block came from the task allocator and is freed once.
+        unsafe { marshal_core::alloc::CoTaskMem::free(self.0) };
+    }
+}
 
 impl Drop for Reference {
     fn drop(&mut self) {
@@ -96,6 +108,10 @@ impl Owned {
                 let _ = b.into_raw();
             }
             Owned::Ref(r) => core::mem::forget(r),
+            Owned::Record(r, m) => {
+                core::mem::forget(r);
+                core::mem::forget(m);
+            }
             Owned::Array(a) => {
                 let _ = a.into_raw();
             }
@@ -346,20 +362,34 @@ pub fn variant(u: &mut Unstructured<'_>, arena: &mut Arena, depth: u32) -> (VARI
     (v, owned)
 }
 
-/// A BRECORD: nulls, a record without its IRecordInfo (invalid), or a fake IRecordInfo with an arena record.
-/// With `owns_info` (by-value VT_RECORD) the VARIANT holds its own reference on the IRecordInfo, returned as
-/// [`Owned`]. The record memory itself belongs to the arena: `VariantClear` clears a record through its
-/// IRecordInfo but does not free it (oleaut32).
-fn set_record(u: &mut Unstructured<'_>, arena: &mut Arena, v: &mut VARIANT, sel: u8, owns_info: bool) -> Option<Owned> {
+/// A BRECORD: nulls, a record without its IRecordInfo (invalid), or a fake IRecordInfo with a record.
+/// With `owns` (by-value VT_RECORD) the VARIANT owns the record — task-allocator memory, as `RecordCreate`
+/// and `VariantCopy` allocate it — and a reference on its IRecordInfo, returned as [`Owned`]. Otherwise (BYREF,
+/// or no IRecordInfo) the record is arena memory the VARIANT only points at.
+fn set_record(u: &mut Unstructured<'_>, arena: &mut Arena, v: &mut VARIANT, sel: u8, owns: bool) -> Option<Owned> {
     let size = (byte(u) % 65) as u32;
     let init = bytes(u, size as usize);
-    let record = if sel & 0x20 != 0 { arena.record(init) } else { core::ptr::null_mut() };
-    let info = if sel & 0x40 != 0 { com::new_record_info(size) } else { core::ptr::null_mut() };
-    v.data.record = marshal_core::variant::raw::BRecord { record, rec_info: info };
-    if owns_info && !info.is_null() {
+    let info = if sel & 0x40 != 0 { com::new_record_info(size, sel & 0x80 != 0) } else { core::ptr::null_mut() };
+    let mut owned = None;
+    let record = if sel & 0x20 == 0 {
+        core::ptr::null_mut()
+    } else if owns && !info.is_null() {
+        let mem = marshal_core::alloc::CoTaskMem::alloc_zeroed(size as usize);
+        // SAFETY: a fresh block of `size` bytes; `init` holds at most `size`.
+        unsafe { core::ptr::copy_nonoverlapping(init.as_ptr(), mem, init.len()) };
         // SAFETY: a live fake object; this reference belongs to the VARIANT.
         unsafe { marshal_core::iunknown::add_ref(info) };
-        return Some(Owned::Ref(Reference(info)));
+        owned = Some(Owned::Record(Reference(info), TaskMem(mem)));
+        mem.cast()
+    } else {
+        arena.record(init)
+    };
+    v.data.record = marshal_core::variant::raw::BRecord { record, rec_info: info };
+    if owned.is_none() && owns && !info.is_null() {
+        // A null record with its IRecordInfo: the VARIANT still owns the reference.
+        // SAFETY: as above.
+        unsafe { marshal_core::iunknown::add_ref(info) };
+        owned = Some(Owned::Ref(Reference(info)));
     }
-    None
+    owned
 }

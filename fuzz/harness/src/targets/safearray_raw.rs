@@ -228,7 +228,7 @@ fn build(u: &mut Unstructured<'_>, arena: &mut Arena) -> Built {
             (hidden.add(12) as *mut u32).write_unaligned(hidden_vt as u32);
         }
         if features & FADF_RECORD != 0 && byte(u) & 1 != 0 {
-            let info = com::new_record_info(cb.min(1 << 16));
+            let info = com::new_record_info(cb.min(1 << 16), false);
             marshal_core::iunknown::add_ref(info);
             (hidden.add(8) as *mut *mut c_void).write_unaligned(info);
             built.record_info = info;

@@ -120,6 +120,11 @@ fn round_trip(src: &VARIANT, out: &Variant, lcid: u32, flags: u16) {
     if !exact || out.vt() != VarType::BSTR {
         return;
     }
+    // CY text is parsed through a double (see variant_text): exact only well inside 53 bits.
+    // SAFETY: reading the i64 member of a by-value VT_CY.
+    if vt == VarType::CY && unsafe { src.data.i64_ }.unsigned_abs() > 1 << 50 {
+        return;
+    }
     // SAFETY: `out` is a valid VARIANT the harness owns.
     let back = unsafe { change_type_raw(out.as_raw(), lcid, flags, vt) };
     let text = String::try_from(out).unwrap_or_default();
