@@ -210,7 +210,7 @@ fn build(u: &mut Unstructured<'_>, arena: &mut Arena) -> Built {
             assert!(raw::safe_array_alloc_data(psa).is_ok(), "allocating {byte_len:?} bytes failed");
             built.data = (*psa).pvData as *mut u8;
             fill(&built, u, arena);
-        } else if data_sel & 1 != 0 {
+        } else if data_sel & 1 != 0 && !built.small() {
             // A header claiming more than is there: only its validation is exercised.
             let mut block = vec![0u64; 2].into_boxed_slice();
             (*psa).pvData = block.as_mut_ptr() as *mut c_void;

@@ -136,7 +136,8 @@ fn check_number(n: Number, loc: &Locale) {
         }
         (Number::R4(v), Err(hr)) => {
             // Below FLT_MIN oleaut32 refuses an R4 (`R4_MIN` in VarNumFromParseNum), as above FLT_MAX.
-            let out_of_range = v.abs() > 3.402823e38 || v.abs() < f32::MIN_POSITIVE;
+            // (FLT_MIN itself prints as 1.175494E-38, just below it.)
+            let out_of_range = v.abs() > 3.402823e38 || v.abs() < f32::MIN_POSITIVE * 1.000001;
             assert!(hr == Hresult::DISP_E_OVERFLOW && out_of_range, "R4 {v:e} {shown:?}: {hr:?}")
         }
         // CY text is parsed through a double and divided by 10^4 there (Wine's VarNumFromParseNum, which the
