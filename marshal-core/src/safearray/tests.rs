@@ -1666,3 +1666,24 @@ fn copying_an_empty_array_without_data_keeps_its_type() {
     }
     assert_eq!(rec.refs.get(), 1, "the copies released their IRecordInfo");
 }
+
+/// Found by the `safearray_raw` fuzz target: FADF_RECORD with FADF_HAVEIID let the IID's bytes be taken
+/// for the IRecordInfo pointer (the two share the hidden area), and a call went through them.
+#[test]
+fn a_record_array_with_an_iid_or_a_vartype_is_refused() {
+    let rec = FakeRecordInfo::new(8);
+    for extra in [FADF_HAVEIID, FADF_HAVEVARTYPE] {
+        let mut psa = ptr::null_mut();
+        unsafe {
+            assert_eq!(safe_array_alloc_descriptor_ex(VarType::RECORD, 1, &mut psa), Hresult::S_OK);
+            (*psa).cbElements = 8;
+            assert_eq!(safe_array_set_record_info(psa, rec.ptr()), Hresult::S_OK);
+            assert!(validate(psa).is_ok());
+            (*psa).fFeatures |= extra;
+            assert!(matches!(validate(psa), Err(SafeArrayError::InconsistentFeatures { .. })));
+            (*psa).fFeatures &= !extra;
+            assert_eq!(safe_array_destroy(psa), Hresult::S_OK);
+        }
+    }
+    assert_eq!(rec.refs.get(), 1);
+}

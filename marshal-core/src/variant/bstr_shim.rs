@@ -8,6 +8,17 @@ pub(crate) fn alloc_units(units: &[u16]) -> *mut u16 {
     Bstr::from_wide(units).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
 }
 
+/// A copy of a BSTR with the same byte length (`SysAllocStringByteLen(b, SysStringByteLen(b))`, as
+/// oleaut32's `VariantCopy` makes it: an odd trailing byte is kept); null on allocation failure.
+///
+/// # Safety
+/// `p` is a valid, non-null BSTR.
+pub(crate) unsafe fn copy(p: *const u16) -> *mut u16 {
+    // SAFETY: per the caller.
+    let bytes = unsafe { crate::bstr::BstrRef::from_raw(p) }.as_bytes();
+    Bstr::from_bytes(bytes).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
+}
+
 /// Frees a BSTR; null is ignored.
 ///
 /// # Safety

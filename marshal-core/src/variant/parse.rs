@@ -973,6 +973,8 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
     let mut hr: Result<(), Hresult> = Ok(());
     let mismatch = Err(Hresult::DISP_E_TYPEMISMATCH);
     let key = tf(0) | tf(1) | tf(2) | tf(3) | tf(4);
+    // Below, a shape that does not fit its time-separator pattern sets `hr` and goes on (as Wine's
+    // VarDateFromStr does); the counts then saturate instead of wrapping ("12:PM" has one value).
     let mut fallthrough_8 = false;
     match key {
         0x1 => {
@@ -983,7 +985,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             }
             st.hour = dp.values[0] as u16;
             st.minute = dp.values[1] as u16;
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
             offset = 2;
         }
         0x3 => {
@@ -996,7 +998,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.minute = dp.values[1] as u16;
             st.second = dp.values[2] as u16;
             offset = 3;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         0x4 => {
             if dp.count != 4 || ampm(0) || ampm(1) {
@@ -1004,7 +1006,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             }
             st.hour = dp.values[2] as u16;
             st.minute = dp.values[3] as u16;
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
         }
         0x0 => {
             if dp.count == 1 && dp.parse_flags & (DP_AM | DP_PM) != 0 {
@@ -1049,7 +1051,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.hour = dp.values[2] as u16;
             st.minute = dp.values[3] as u16;
             st.second = dp.values[4] as u16;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         0x18 => {
             if ampm(0) || ampm(1) || ampm(2) {
@@ -1058,7 +1060,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.hour = dp.values[3] as u16;
             st.minute = dp.values[4] as u16;
             st.second = dp.values[5] as u16;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         _ => hr = mismatch,
     }
@@ -1073,7 +1075,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
         st.hour = dp.values[3] as u16;
         st.minute = dp.values[4] as u16;
         if dp.count == 5 {
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
         }
     }
     hr?;
@@ -1089,4 +1091,22 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
     }
     made?;
     super::Date::from_system_time(&st).map_err(|_| Hresult::DISP_E_TYPEMISMATCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `variant_text` fuzz target: one number, a time separator and AM/PM ("12:PM") made a
+    /// count underflow (a panic with overflow checks, a wrapped count without).
+    #[test]
+    fn a_time_with_a_single_number_is_a_type_mismatch() {
+        for lcid in [0x0409, 0x007F, 0x0407, 0x0411] {
+            let loc = super::super::locale::locale(lcid).unwrap();
+            for text in ["12:PM", "12:", "1:2:PM"] {
+                let s: Vec<u16> = text.encode_utf16().collect();
+                assert_eq!(date_from_str(&s, loc, 0).err(), Some(Hresult::DISP_E_TYPEMISMATCH), "{text:?} {lcid:#x}");
+            }
+        }
+    }
 }

@@ -302,7 +302,8 @@ fn cross_check(b: &Built, verdict: &Result<safearray::ArrayInfo, SafeArrayError>
         assert!(matches!(verdict, Err(SafeArrayError::TooManyDimensions { .. })), "{verdict:?}");
         return;
     }
-    if b.kind.is_none() {
+    if b.kind.is_none() || (b.features & FADF_RECORD != 0 && b.features & (FADF_HAVEIID | FADF_HAVEVARTYPE) != 0) {
+        // Two element kinds, or an IRecordInfo pointer whose bytes the IID / VARTYPE share.
         assert!(matches!(verdict, Err(SafeArrayError::InconsistentFeatures { .. })), "{verdict:?}");
         return;
     }

@@ -297,9 +297,14 @@ fn run_case(case: &StructCase) {
     let again = unsafe { plan.from_native(&first) }.expect("reading what StructureToPtr wrote failed");
     let mut second = vec![0u8; size];
     plan.to_native(&again, &mut second).expect("writing a value read back failed");
-    assert_eq!(first, second, "StructureToPtr ∘ PtrToStructure is not a fixed point");
+    // In a union the CLR settles the fields through one managed image (a 2-byte char over a byte), so
+    // values may keep changing round after round; elsewhere one round reaches the fixed point.
+    let ranges = field_ranges(&ty, &layout);
+    if ranges.is_some() {
+        assert_eq!(first, second, "StructureToPtr ∘ PtrToStructure is not a fixed point");
+    }
     if plan.is_blittable() {
-        if let Some(ranges) = field_ranges(&ty, &layout) {
+        if let Some(ranges) = ranges {
             for (a, b) in ranges {
                 assert_eq!(first[a..b], image[a..b], "a blittable field changed between {a} and {b}");
             }

@@ -158,6 +158,14 @@ fn check_copy(raw: &VARIANT, copy: Result<Variant, Hresult>) {
         let q = unsafe { c.as_raw().data.ptr };
         if !p.is_null() {
             assert_ne!(p, q, "VariantCopy shares the BSTR");
+            // SAFETY: both are live BSTRs.
+            let (a, b) = unsafe {
+                (
+                    marshal_core::bstr::BstrRef::from_raw(p as *const u16),
+                    marshal_core::bstr::BstrRef::from_raw(q as *const u16),
+                )
+            };
+            assert_eq!(a.as_bytes(), b.as_bytes(), "VariantCopy changed the BSTR's bytes");
         }
     }
     match (c.value(), {
