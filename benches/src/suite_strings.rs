@@ -13,7 +13,8 @@ use widestring::U16CStr;
 use crate::corpus::{text, CJK, EURO};
 use crate::suite::{Case, Op};
 
-fn inputs() -> Vec<(String, String)> {
+/// The report's string inputs: (name, text).
+pub fn inputs() -> Vec<(String, String)> {
     let mut v = Vec::new();
     for (name, p) in crate::corpus::TEXTS {
         v.push((format!("4KiB {name}"), text(p, 4096)));

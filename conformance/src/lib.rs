@@ -6,6 +6,7 @@
 //! under its verdict.
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod families;
 pub mod oracle_value;
 pub mod outcome;

@@ -139,7 +139,7 @@ impl<'a> TypeInfoView<'a> {
             kind: ti.kind,
             func_count: ti.funcs.len() as u16,
             var_count: ti.vars.len() as u16,
-            impl_count: self.impl_types().len() as u16,
+            impl_count: self.impl_count(),
             vft_size: ti.vft_size,
             align: ti.align,
             flags: ti.flags,
@@ -198,6 +198,16 @@ impl<'a> TypeInfoView<'a> {
             },
             _ => {}
         }
+    }
+
+    /// `TYPEATTR.cImplTypes`: an MSFT dispinterface counts IDispatch even when the library has no reference to it
+    /// (then [`TypeInfoView::impl_types`] cannot name it).
+    fn impl_count(&self) -> u16 {
+        let ti = self.info();
+        if ti.kind == TypeKind::Dispatch && !self.interface_side && self.format == Format::Msft {
+            return 1;
+        }
+        self.impl_types().len() as u16
     }
 
     /// `GetRefTypeOfImplType` / `GetImplTypeFlags` for each implemented type. Every dispinterface reports that it

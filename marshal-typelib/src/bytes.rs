@@ -101,7 +101,7 @@ pub(crate) fn offset(value: i32, what: &'static str) -> Result<usize> {
 /// locale, so this decodes Windows-1252 (which maps every byte, so it never fails).
 pub(crate) fn decode_ansi(bytes: &[u8]) -> String {
     if bytes.is_ascii() {
-        return String::from_utf8_lossy(bytes).into_owned();
+        return bytes.iter().map(|&b| b as char).collect();
     }
     let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
     text.into_owned()

@@ -154,7 +154,7 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         if names.is_null() || ids.is_null() || count == 0 {
             return Err(ComError::from_hresult(Hresult::E_INVALIDARG));
         }
-        let mut list = Vec::with_capacity(count.min(256) as usize);
+        let mut list = Vec::with_capacity(count.min(32) as usize);
         for i in 0..count as usize {
             // SAFETY: the caller passes `count` name pointers, each a NUL-terminated string.
             let name = unsafe { wide(*names.add(i), 4096) }.ok_or(ComError::from_hresult(Hresult::E_INVALIDARG))?;
@@ -191,7 +191,8 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         if (p.count > 0 && p.args.is_null()) || (p.named_count > 0 && p.named.is_null()) || p.named_count > p.count {
             return Err(ComError::from_hresult(Hresult::E_INVALIDARG));
         }
-        let mut args = Vec::with_capacity(p.count as usize);
+        // Sized by what is read, not by the caller's count (which is not to be trusted with an allocation).
+        let mut args = Vec::with_capacity((p.count as usize).min(32));
         for i in 0..p.count as usize {
             // SAFETY: `count` VARIANTs at `args` (caller contract); validated before use.
             let raw = unsafe { &*p.args.add(i) };

@@ -6,7 +6,9 @@
 //! cargo run --release -p marshal-benches --bin report [-- --json] [--filter TEXT] [--quick]
 //! ```
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use marshal_benches::measure::{measure, CountingAlloc, Stats};
@@ -20,18 +22,67 @@ struct Options {
     json: bool,
     filter: Option<String>,
     budget: Duration,
+    mono: bool,
+}
+
+/// The C# program that times Mono's marshaler on the same inputs.
+const MONO_BASELINE_CS: &str = include_str!("../../mono/MonoBaseline.cs");
+
+/// Runs Mono's marshaler on the report's inputs when `mono` and `mcs` are installed:
+/// (conversion, input) → median ns per operation, or why it was skipped.
+fn mono_baselines(budget: Duration) -> Result<HashMap<(String, String), f64>, String> {
+    let have = |cmd: &str| Command::new(cmd).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !have("mono") || !have("mcs") {
+        return Err("Mono not installed (apt-get install mono-runtime mono-mcs to compare with it)".into());
+    }
+    let dir = std::env::temp_dir().join(format!("marshal-report-mono-{}", std::process::id()));
+    let texts = dir.join("texts");
+    std::fs::create_dir_all(&texts).map_err(|e| e.to_string())?;
+    for (name, text) in marshal_benches::suite_strings::inputs() {
+        std::fs::write(texts.join(format!("{name}.txt")), text).map_err(|e| e.to_string())?;
+    }
+    let src = dir.join("MonoBaseline.cs");
+    let exe = dir.join("MonoBaseline.exe");
+    std::fs::write(&src, MONO_BASELINE_CS).map_err(|e| e.to_string())?;
+    let built = Command::new("mcs").arg("-nologo").arg(format!("-out:{}", exe.display())).arg(&src).output();
+    if !built.as_ref().is_ok_and(|o| o.status.success()) {
+        return Err("mcs could not build the Mono baseline".into());
+    }
+    let out = Command::new("mono")
+        .arg(&exe)
+        .arg(&texts)
+        .arg(budget.as_millis().to_string())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if !out.status.success() {
+        return Err(format!(
+            "the Mono baseline failed: {}",
+            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or("")
+        ));
+    }
+    let mut m = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((key, ns)) = line.split_once('\t') else { continue };
+        let Some((conversion, input)) = key.split_once('|') else { continue };
+        if let Ok(ns) = ns.parse::<f64>() {
+            m.insert((conversion.to_string(), input.to_string()), ns);
+        }
+    }
+    Ok(m)
 }
 
 fn parse_args() -> Result<Options, String> {
-    let mut o = Options { json: false, filter: None, budget: Duration::from_millis(300) };
+    let mut o = Options { json: false, filter: None, budget: Duration::from_millis(300), mono: true };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--json" => o.json = true,
             "--quick" => o.budget = Duration::from_millis(60),
+            "--no-mono" => o.mono = false,
             "--filter" => o.filter = Some(args.next().ok_or("--filter needs a value")?),
             "-h" | "--help" => {
-                println!("usage: report [--json] [--filter TEXT] [--quick]");
+                println!("usage: report [--json] [--filter TEXT] [--quick] [--no-mono]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -76,13 +127,28 @@ fn main() {
         .collect();
     let n = all.len();
     let started = Instant::now();
+    let mono = if opts.mono {
+        eprint!("Mono baseline: running…");
+        let _ = std::io::stderr().flush();
+        let r = mono_baselines(opts.budget);
+        eprintln!(
+            "\rMono baseline: {}",
+            r.as_ref().map_or_else(|e| e.clone(), |m| format!("{} operations measured", m.len()))
+        );
+        r
+    } else {
+        Err("Mono comparison disabled (--no-mono)".into())
+    };
     let mut rows = Vec::new();
     for (i, mut c) in all.into_iter().enumerate() {
         eprint!("\r[{}/{n}] {} {}{}", i + 1, c.conversion, c.input, " ".repeat(20));
         let _ = std::io::stderr().flush();
         let ours = measure(opts.budget, &mut c.ours);
-        let baselines: Vec<(&str, Stats)> =
+        let mut baselines: Vec<(&str, Stats)> =
             c.baselines.iter_mut().map(|(name, op)| (*name, measure(opts.budget, op))).collect();
+        if let Some(ns) = mono.as_ref().ok().and_then(|m| m.get(&(c.conversion.to_string(), c.input.clone()))) {
+            baselines.push(("Mono", Stats { median_ns: *ns, allocs_per_op: f64::NAN }));
+        }
         let memcpy = c.memcpy.as_mut().map(|op| measure(opts.budget, op));
         rows.push((c, ours, baselines, memcpy));
     }
@@ -109,6 +175,13 @@ fn main() {
     }
 
     println!("Medians of repeated timed batches per operation (this machine, this run); ratios are speed:");
+    if let Err(why) = &mono {
+        println!("Mono baselines: {why}.");
+    } else {
+        println!(
+            "Mono baselines: Mono's marshaler on the same inputs, run from this report (benches/mono/MonoBaseline.cs)."
+        );
+    }
     println!("ours ÷ best baseline > 1 means the engine is faster; ours ÷ memcpy is the share of the copy ceiling.\n");
     println!(
         "| {:<18} | {:<34} | {:>22} | {:<40} | {:>9} | {:>9} | {:>7} |",

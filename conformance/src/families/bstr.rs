@@ -1,5 +1,6 @@
 //! `wine_oleaut.jsonl`, `kind: "bstr"`: the line's `ops` (oleaut32 BSTR calls) are
-//! replayed on the engine's `sys_*` functions, then its `probe` is evaluated.
+//! replayed on the engine's `sys_*` functions (or its C ABI, see [`crate::abi`]), then its
+//! `probe` is evaluated.
 //!
 //! Vocabulary (oracle/README.md): handles `"hN"` are BSTR variables defined by an op's
 //! `ret` or by `{"ref": "hN"}`; strings are `{"u16": hex}` / `{"bytes": hex}` literals
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use marshal_core::bstr::{self, BSTR};
+use crate::abi::bstr::{self, BSTR};
 
 use crate::oracle_value::u16_units;
 use crate::outcome::Outcome;

@@ -1,10 +1,10 @@
 //! Wine oleaut32 lines (`wine_oleaut.jsonl`) of kinds `change_type`, `format`, `parse`,
-//! `vartime` and `info`, run through `marshal_core::variant`.
+//! `vartime` and `info`, run through `marshal_core::variant` (or the C ABI's
+//! `VariantChangeTypeEx`, `VarBstrFrom*`, `Var*FromStr` …, see [`crate::abi`]).
 
 use marshal_core::variant::format as fmt;
 use marshal_core::variant::locale::locale;
-use marshal_core::variant::parse::{self, NumTarget, Number};
-use marshal_core::variant::{change_type_raw, Currency, Date, Decimal, SystemTime, VariantValue, VARIANT};
+use marshal_core::variant::{Currency, Date, Decimal, SystemTime, VariantValue, VARIANT};
 use marshal_core::{Hresult, VarType, Variant};
 use serde_json::{json, Map, Value};
 
@@ -107,7 +107,7 @@ pub(crate) fn c_g(v: f64, p: usize) -> String {
     out
 }
 
-fn bstr_dump(units: Option<&[u16]>) -> Value {
+pub(crate) fn bstr_dump(units: Option<&[u16]>) -> Value {
     match units {
         None => json!({"null": true}),
         Some(u) => json!({
@@ -198,7 +198,7 @@ fn change_type(line: &Value) -> Result<Outcome, String> {
     let src = variant_from_dump(line.get("src").ok_or("no src")?)?;
     let mut o = Outcome::default();
     // SAFETY: src is a valid Variant.
-    match unsafe { change_type_raw(src.as_raw(), lcid, flags, dst) } {
+    match unsafe { crate::abi::change_type_raw(src.as_raw(), lcid, flags, dst) } {
         Ok(raw) => {
             // SAFETY: the engine's result owns its payload.
             let owned = unsafe { Variant::from_raw(raw) }.map_err(|e| e.to_string())?;
@@ -221,37 +221,34 @@ fn parse_f64(s: &str) -> Result<f64, String> {
 
 fn format(line: &Value) -> Result<Outcome, String> {
     let lcid = lcid_of(line)?;
-    let l = locale(lcid).ok_or("unsupported lcid")?;
     let f = line.get("fn").and_then(Value::as_str).ok_or("no fn")?;
     let input = line.get("input").and_then(Value::as_str).ok_or("no input")?;
     let flags =
         u32::from_str_radix(line.get("flags").and_then(Value::as_str).unwrap_or("0x0").trim_start_matches("0x"), 16)
             .map_err(|e| e.to_string())?;
-    let text: Result<fmt::TextBuf, Hresult> = match f {
-        "VarBstrFromR8" => Ok(fmt::r8_to_text(parse_f64(input)?, l)),
-        "VarBstrFromR4" => Ok(fmt::r4_to_text(parse_f64(input)? as f32, l)),
-        "VarBstrFromDate" => fmt::date_to_text(Date(parse_f64(input)?), l, flags),
+    use crate::abi;
+    let text: Result<Vec<u16>, Hresult> = match f {
+        "VarBstrFromR8" => abi::var_bstr_from_r8(parse_f64(input)?, lcid, flags),
+        "VarBstrFromR4" => abi::var_bstr_from_r4(parse_f64(input)? as f32, lcid, flags),
+        "VarBstrFromDate" => abi::var_bstr_from_date(parse_f64(input)?, lcid, flags),
         "VarBstrFromCy" => {
             let v: i64 = input.trim_start_matches("cy.int64=").parse().map_err(|_| "bad cy input")?;
-            Ok(fmt::cy_to_text(Currency(v), l))
+            abi::var_bstr_from_cy(Currency(v), lcid, flags)
         }
         "VarBstrFromDec" => {
             let inner = input.strip_prefix("VarDecFromR8(").and_then(|s| s.strip_suffix(')')).ok_or("bad dec input")?;
-            Decimal::from_f64(parse_f64(inner)?).map(|d| fmt::dec_to_text(&d, l))
+            abi::var_bstr_from_dec_of_r8(parse_f64(inner)?, lcid, flags)
         }
-        "VarBstrFromBool" => {
-            let v: i16 = input.parse().map_err(|_| "bad bool input")?;
-            Ok(fmt::bool_to_text(v != 0, l, flags & 0x10 != 0))
-        }
-        "VarBstrFromI8" => Ok(fmt::i64_to_text(input.parse().map_err(|_| "bad i8")?)),
-        "VarBstrFromUI8" => Ok(fmt::u64_to_text(input.parse().map_err(|_| "bad ui8")?)),
+        "VarBstrFromBool" => abi::var_bstr_from_bool(input.parse().map_err(|_| "bad bool input")?, lcid, flags),
+        "VarBstrFromI8" => abi::var_bstr_from_i8(input.parse().map_err(|_| "bad i8")?, lcid, flags),
+        "VarBstrFromUI8" => abi::var_bstr_from_ui8(input.parse().map_err(|_| "bad ui8")?, lcid, flags),
         _ => return Err(format!("fn {f} not covered")),
     };
     let mut o = Outcome::default();
     match text {
         Ok(t) => {
             set_hr(&mut o, Hresult::S_OK);
-            o.set("out", bstr_dump(Some(t.as_slice())));
+            o.set("out", bstr_dump(Some(&t)));
         }
         Err(hr) => set_hr(&mut o, hr),
     }
@@ -260,36 +257,21 @@ fn format(line: &Value) -> Result<Outcome, String> {
 
 fn parse_line(line: &Value) -> Result<Outcome, String> {
     let lcid = lcid_of(line)?;
-    let l = locale(lcid).ok_or("unsupported lcid")?;
     let f = line.get("fn").and_then(Value::as_str).ok_or("no fn")?;
     let s = u16_from_hex(line.get("input_u16").and_then(Value::as_str).ok_or("no input_u16")?).ok_or("bad u16")?;
     let mut o = Outcome::default();
-    let num = |t| parse::number_from_str(&s, l, t);
+    use crate::abi;
     let r: Result<(&str, Value), Hresult> = match f {
-        "VarR8FromStr" => num(NumTarget::R8).map(|n| match n {
-            Number::R8(x) => {
-                o.set("bits", hex(&x.to_le_bytes()));
-                ("r8", json!(c_g(x, 17)))
-            }
-            _ => ("r8", Value::Null),
+        "VarR8FromStr" => abi::var_r8_from_str(&s, lcid).map(|x| {
+            o.set("bits", hex(&x.to_le_bytes()));
+            ("r8", json!(c_g(x, 17)))
         }),
-        "VarI4FromStr" => {
-            num(NumTarget::I4).map(|n| ("i4", if let Number::I4(x) = n { json!(x) } else { Value::Null }))
-        }
-        "VarUI1FromStr" => {
-            num(NumTarget::UI1).map(|n| ("ui1", if let Number::UI1(x) = n { json!(x) } else { Value::Null }))
-        }
-        "VarCyFromStr" => {
-            num(NumTarget::Cy).map(|n| ("cy_int64", if let Number::Cy(x) = n { json!(x.0) } else { Value::Null }))
-        }
-        "VarDecFromStr" => num(NumTarget::Decimal).map(|n| {
-            let d = if let Number::Decimal(d) = n { d } else { Decimal::ZERO };
-            let mut raw = VARIANT::EMPTY;
-            raw.set_decimal(&d);
-            ("decimal_hex", json!(hex(&raw.to_bytes()[..16])))
-        }),
-        "VarDateFromStr" => parse::date_from_str(&s, l, 0).map(|d| ("date", json!(c_g(d.0, 17)))),
-        "VarBoolFromStr" => parse::bool_from_str(&s, l, false).map(|b| ("bool", json!(if b { -1 } else { 0 }))),
+        "VarI4FromStr" => abi::var_i4_from_str(&s, lcid).map(|x| ("i4", json!(x))),
+        "VarUI1FromStr" => abi::var_ui1_from_str(&s, lcid).map(|x| ("ui1", json!(x))),
+        "VarCyFromStr" => abi::var_cy_from_str(&s, lcid).map(|x| ("cy_int64", json!(x.0))),
+        "VarDecFromStr" => abi::var_dec_from_str(&s, lcid).map(|b| ("decimal_hex", json!(hex(&b)))),
+        "VarDateFromStr" => abi::var_date_from_str(&s, lcid).map(|d| ("date", json!(c_g(d, 17)))),
+        "VarBoolFromStr" => abi::var_bool_from_str(&s, lcid).map(|b| ("bool", json!(b))),
         _ => return Err(format!("fn {f} not covered")),
     };
     match r {
@@ -333,8 +315,8 @@ fn vartime(line: &Value) -> Result<Outcome, String> {
     match f {
         "VariantTimeToSystemTime" => {
             let d = parse_f64(line.get("date").and_then(Value::as_str).ok_or("no date")?)?;
-            match Date(d).to_system_time() {
-                Ok(st) => {
+            match crate::abi::variant_time_to_system_time(d) {
+                Some(st) => {
                     o.set("ok", 1);
                     o.set(
                         "st",
@@ -345,17 +327,17 @@ fn vartime(line: &Value) -> Result<Outcome, String> {
                     );
                     o.set("dow", st.day_of_week);
                 }
-                Err(_) => o.set("ok", 0),
+                None => o.set("ok", 0),
             }
         }
         "SystemTimeToVariantTime" => {
             let st = parse_st(line.get("st").and_then(Value::as_str).ok_or("no st")?)?;
-            match Date::from_system_time(&st) {
-                Ok(d) => {
+            match crate::abi::system_time_to_variant_time(&st) {
+                Some(d) => {
                     o.set("ok", 1);
-                    o.set("date", c_g(d.0, 17));
+                    o.set("date", c_g(d, 17));
                 }
-                Err(_) => {
+                None => {
                     o.set("ok", 0);
                     o.set("date", "0");
                 }

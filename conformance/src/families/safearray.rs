@@ -2,7 +2,8 @@
 //! `section: "safearray"` of `mono_safearray.jsonl`.
 //!
 //! Wine lines are rebuilt from their `ops` (the oleaut32 calls, replayed on the
-//! engine's [`marshal_core::safearray::raw`] functions on a fresh state) and
+//! engine's [`marshal_core::safearray::raw`] functions, or the C ABI's, see [`crate::abi`],
+//! on a fresh state) and
 //! answered by evaluating their `probe` (a descriptor dump, the last call's
 //! HRESULT, a GetElement, …) in the recording's encoding. The `case` text is
 //! never read.
@@ -21,9 +22,11 @@ use std::ptr;
 
 use serde_json::{json, Map, Value};
 
+use crate::abi::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
+
 use marshal_core::bstr::Bstr;
 use marshal_core::safearray::marshal::{InOutArray, SafeArrayMarshaler};
-use marshal_core::safearray::raw::{self, SAFEARRAY, SAFEARRAYBOUND};
+
 use marshal_core::safearray::{Bound, SafeArray};
 use marshal_core::types::{CharSet, StructBuilder, TypeDesc};
 use marshal_core::variant::{Variant, VariantValue, VARIANT};

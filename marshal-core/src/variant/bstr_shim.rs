@@ -8,15 +8,19 @@ pub(crate) fn alloc_units(units: &[u16]) -> *mut u16 {
     Bstr::from_wide(units).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
 }
 
-/// A copy of a BSTR with the same byte length (`SysAllocStringByteLen(b, SysStringByteLen(b))`, as
-/// oleaut32's `VariantCopy` makes it: an odd trailing byte is kept); null on allocation failure.
+/// A copy of a BSTR with the same byte length (`SysAllocStringByteLen(p, SysStringByteLen(p))`,
+/// as `VariantCopy` makes it: an odd byte length is kept). `E_OUTOFMEMORY` on failure.
 ///
 /// # Safety
 /// `p` is a valid, non-null BSTR.
-pub(crate) unsafe fn copy(p: *const u16) -> *mut u16 {
-    // SAFETY: per the caller.
-    let bytes = unsafe { crate::bstr::BstrRef::from_raw(p) }.as_bytes();
-    Bstr::from_bytes(bytes).map(Bstr::into_raw).unwrap_or(core::ptr::null_mut())
+pub(crate) unsafe fn copy(p: *const u16) -> Result<*mut u16, crate::hresult::Hresult> {
+    // SAFETY: a valid BSTR's byte length covers its payload.
+    let q = unsafe { crate::bstr::sys_alloc_string_byte_len(p as *const u8, crate::bstr::sys_string_byte_len(p as _)) };
+    if q.is_null() {
+        Err(crate::hresult::Hresult::E_OUTOFMEMORY)
+    } else {
+        Ok(q)
+    }
 }
 
 /// Frees a BSTR; null is ignored.

@@ -41,6 +41,6 @@ pub use change_type::{
 pub use currency::Currency;
 pub use date::{Date, SystemTime};
 pub use decimal::Decimal;
-pub use owned::{validate, validate_vartype, Variant, VariantError, VariantRef};
+pub use owned::{clear_raw, copy_into, validate, validate_vartype, Variant, VariantError, VariantRef};
 pub use raw::VARIANT;
 pub use value::{VariantValue, WrongType};

@@ -145,6 +145,54 @@ impl Drop for Variant {
     }
 }
 
+/// `VariantClear` on a raw VARIANT: an invalid VARTYPE is `DISP_E_BADVARTYPE` (the VARIANT
+/// is left as it is); otherwise the payload is freed (BSTR), released (interfaces), cleared
+/// (records) or destroyed (SAFEARRAY) and the VARIANT becomes VT_EMPTY. A SAFEARRAY that
+/// cannot be destroyed (locked) gives `SafeArrayDestroy`'s HRESULT, the VARIANT still
+/// becoming VT_EMPTY, as oleaut32 does.
+///
+/// # Safety
+/// A valid VARTYPE's payload must be valid and owned by the caller.
+pub unsafe fn clear_raw(v: &mut VARIANT) -> Hresult {
+    if let Err(hr) = validate_vartype(v.vt) {
+        return hr;
+    }
+    let mut hr = Hresult::S_OK;
+    if v.vt.is_array() && !v.vt.is_byref() {
+        // SAFETY: reading the pointer member; the array is owned (caller contract).
+        hr = unsafe { crate::safearray::variant_array::destroy_variant_array(v.data.ptr) };
+        // Destroyed, or locked by someone else: either way no longer this VARIANT's.
+        v.data.ptr = core::ptr::null_mut();
+    }
+    // SAFETY: forwarded contract (the array, if any, is gone from the VARIANT).
+    unsafe { clear_in_place(v) };
+    hr
+}
+
+/// `VariantCopy(dst, src)` on raw VARIANTs: `src` is validated and deep-copied, then `dst`
+/// is cleared ([`clear_raw`]) and receives the copy. On failure `dst` is unchanged, except
+/// when clearing it failed after freeing part of it (a locked SAFEARRAY), as in oleaut32.
+/// The two must not be the same VARIANT (oleaut32 then does nothing: check before calling).
+///
+/// # Safety
+/// `src` as for [`copy_raw`]; `dst` as for [`clear_raw`].
+pub unsafe fn copy_into(dst: &mut VARIANT, src: &VARIANT) -> Hresult {
+    // SAFETY: forwarded contract.
+    let copy = match unsafe { copy_raw(src) } {
+        Ok(copy) => copy,
+        Err(hr) => return hr,
+    };
+    // SAFETY: forwarded contract.
+    let hr = unsafe { clear_raw(dst) };
+    if hr.is_err() {
+        // The copy is owned here: release it rather than leak it.
+        drop(Variant::wrap(copy));
+        return hr;
+    }
+    *dst = copy;
+    Hresult::S_OK
+}
+
 /// `VariantClear` on a VARIANT whose payload this code owns.
 ///
 /// # Safety
@@ -352,14 +400,8 @@ pub unsafe fn copy_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
             // SAFETY: a valid BSTR (caller contract).
             let p = unsafe { src.data.ptr } as *const u16;
             if !p.is_null() {
-                // Byte for byte, odd lengths included (found by the `variant_raw` fuzz target: a copy
-                // dropped the odd trailing byte).
                 // SAFETY: as above.
-                let q = unsafe { bstr_shim::copy(p) };
-                if q.is_null() {
-                    return Err(Hresult::E_OUTOFMEMORY);
-                }
-                dst.data.ptr = q as *mut c_void;
+                dst.data.ptr = unsafe { bstr_shim::copy(p)? } as *mut c_void;
             }
         }
         VarType::UNKNOWN | VarType::DISPATCH => {
@@ -453,11 +495,7 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
                 let b = *(p as *const *const u16);
                 dst.data.ptr = core::ptr::null_mut();
                 if !b.is_null() {
-                    let q = bstr_shim::copy(b);
-                    if q.is_null() {
-                        return Err(Hresult::E_OUTOFMEMORY);
-                    }
-                    dst.data.ptr = q as *mut c_void;
+                    dst.data.ptr = bstr_shim::copy(b)? as *mut c_void;
                 }
             }
             VarType::UNKNOWN | VarType::DISPATCH => {

@@ -400,6 +400,9 @@ impl<'a> Reader<'a> {
         let rec_off = |i: usize| tables.i32((2 * n + i) * 4, "member record offset");
         let records_end = arrays;
 
+        // Both counts are bounded by the member tables just checked (12 bytes per member).
+        ti.funcs.reserve_exact(func_count);
+        ti.vars.reserve_exact(var_count);
         let mut rec = base + 4;
         for i in 0..func_count {
             let len = (self.file.u32(rec, "function record")? & 0xFFFF) as usize;
