@@ -260,7 +260,7 @@ pub fn variant(u: &mut Unstructured<'_>, arena: &mut Arena, depth: u32) -> (VARI
             v.data.ptr = core::ptr::null_mut();
             return (v, owned);
         }
-        if base == VarType::RECORD {
+        if base == VarType::RECORD && vt & VarType::ARRAY_FLAG == 0 {
             // VT_RECORD | VT_BYREF still stores a BRECORD (oleaut32 copies it as by-value).
             let _ = set_record(u, arena, &mut v, sel, false);
             return (v, owned);

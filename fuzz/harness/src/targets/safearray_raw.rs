@@ -642,7 +642,11 @@ fn tear_down(b: Built) {
     // SAFETY: the descriptor and its data are alive and the harness's; elements are those it built or the
     // engine stored (valid for the harness's kind).
     unsafe {
-        if b.small() && !b.data.is_null() {
+        // Only elements that own something need a visit (and only those kinds have sizes that keep a
+        // "small" array short: a 0-byte element type could claim any count).
+        let owning =
+            matches!((b.kind, b.cb), (Some(Kind::Bstr | Kind::Interface), PTR) | (Some(Kind::Variant), VARIANT_SIZE));
+        if b.small() && owning && !b.data.is_null() {
             let len = b.len.unwrap_or(0) as usize;
             let cb = b.cb as usize;
             for i in 0..len {
