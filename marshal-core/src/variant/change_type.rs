@@ -72,8 +72,10 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
     // dereferenced into an owned copy first, as `VariantCopyInd` does.
     let owned_deref;
     let deref: &Variant = if src.vt.is_byref() {
-        // SAFETY: caller contract.
-        owned_deref = Variant::wrap(unsafe { copy_ind_raw(src)? });
+        // The dereferenced value is validated like any VARIANT: a DECIMAL with a bad scale behind a BYREF
+        // is E_INVALIDARG, as oleaut32's Var*FromDec answer it (taking it as VT_EMPTY converted it to 0).
+        // SAFETY: caller contract; the copy owns its payload.
+        owned_deref = unsafe { Variant::from_raw(copy_ind_raw(src)?) }.map_err(Hresult::from)?;
         &owned_deref
     } else {
         super::owned::validate(src).map_err(Hresult::from)?;
@@ -608,6 +610,20 @@ mod tests {
             result.write(v);
         }
         Hresult::S_OK
+    }
+
+    /// A BYREF DECIMAL whose scale is invalid is E_INVALIDARG (it was taken as VT_EMPTY and converted to 0).
+    #[test]
+    fn a_bad_decimal_behind_a_byref_is_invalid() {
+        let mut cell = crate::variant::Decimal::from_i64(5);
+        cell.scale = 40;
+        let p = &mut cell as *mut crate::variant::Decimal;
+        // SAFETY: `cell` outlives the VARIANT and is only reached through `p` from here on.
+        let byref = unsafe { Variant::by_ref(VarType::DECIMAL, p.cast()) }.unwrap();
+        assert_eq!(change_type(&byref, VarType::I4, 0).err(), Some(Hresult::E_INVALIDARG));
+        // SAFETY: as above.
+        unsafe { (*p).scale = 0 };
+        assert_eq!(i32::try_from(&change_type(&byref, VarType::I4, 0).unwrap()), Ok(5));
     }
 
     /// Found by the `variant_change_type` fuzz target: converting such an object recursed until the

@@ -636,7 +636,25 @@ pub fn number_from_parse(np: &NumParse, target: NumTarget) -> Result<Number, Hre
         if divisor10 > 255 {
             return Err(Hresult::DISP_E_OVERFLOW);
         }
-        let mut d = Decimal::from_parts_unchecked(m, 0, np.out_flags & NEG != 0);
+        if divisor10 > 28 {
+            // A DECIMAL holds at most 28 decimals: round the rest away (half to even) rather than store
+            // the scale as is, which made an invalid DECIMAL (Wine stores it; found by the `variant_text`
+            // fuzz target when printing "1.2E-33" read back as a DECIMAL overran the text buffer).
+            let shift = (divisor10 - 28) as u32;
+            m = if shift > 38 {
+                0
+            } else {
+                let p = super::decimal::pow10(shift);
+                let (q, r) = (m / p, m % p);
+                if r > p / 2 || (r == p / 2 && q & 1 == 1) {
+                    q + 1
+                } else {
+                    q
+                }
+            };
+            divisor10 = 28;
+        }
+        let mut d = Decimal::from_parts_unchecked(m, 0, np.out_flags & NEG != 0 && m != 0);
         d.scale = divisor10 as u8;
         return Ok(Number::Decimal(d));
     }
@@ -1096,6 +1114,34 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `variant_text` fuzz target: "1.2E-33" read as a DECIMAL kept scale 34 (an invalid
+    /// DECIMAL), and printing it overran the text buffer. The decimals beyond 28 are rounded away.
+    #[test]
+    fn decimals_beyond_28_are_rounded_away() {
+        let loc = super::super::locale::locale(0x0409).unwrap();
+        let dec = |t: &str| {
+            let s: Vec<u16> = t.encode_utf16().collect();
+            match number_from_str(&s, loc, NumTarget::Decimal) {
+                Ok(Number::Decimal(d)) => d,
+                other => panic!("{t}: {other:?}"),
+            }
+        };
+        for (text, mantissa, scale) in [
+            ("1.2E-33", 0u128, 28u8),
+            ("1.5E-28", 2, 28),
+            ("2.5E-28", 2, 28),
+            ("123456789E-30", 1234568, 28),
+            ("-7E-29", 1, 28),
+        ] {
+            let d = dec(text);
+            assert!(d.validate().is_ok(), "{text}: {d:?}");
+            assert_eq!((d.mantissa(), d.scale), (mantissa, scale), "{text}");
+        }
+        assert!(dec("-1E-40").validate().is_ok());
+        let mut buf = [0u8; 32];
+        let _ = dec("1.2E-33").write_invariant(&mut buf);
+    }
 
     /// Found by the `variant_text` fuzz target: one number, a time separator and AM/PM ("12:PM") made a
     /// count underflow (a panic with overflow checks, a wrapped count without).

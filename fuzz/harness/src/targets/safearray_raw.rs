@@ -107,7 +107,8 @@ struct Built {
 
 impl Built {
     fn small(&self) -> bool {
-        (1..=MAX_RANK as u16).contains(&self.dims) && self.byte_len.is_some_and(|n| n <= MAX_DATA)
+        // (A 0-byte element type is always refused, and could claim any count.)
+        (1..=MAX_RANK as u16).contains(&self.dims) && self.cb > 0 && self.byte_len.is_some_and(|n| n <= MAX_DATA)
     }
 }
 
