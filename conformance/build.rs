@@ -1,6 +1,8 @@
 //! Builds the oracle's native logger library (`oracle/native/oracle_native.c`)
 //! that the pinvoke family calls, as the oracle itself does:
-//! `gcc -shared -fPIC -O0 -o liboracle_native.so oracle_native.c`.
+//! `gcc -shared -fPIC -O0 -o liboracle_native.so oracle_native.c`, except that the BSTRs
+//! it makes get the engine's layout (a pointer-sized header, as CoreCLR's PAL and Wine:
+//! `-DBSTR_HEADER=8` on 64-bit) so that the engine can free what the callee returns.
 //! Without a C compiler the family reports its lines as not supported.
 
 use std::path::PathBuf;
@@ -13,7 +15,13 @@ fn main() {
     let cc = std::env::var("CC").unwrap_or_else(|_| "gcc".into());
     let ok = cfg!(unix)
         && Command::new(&cc)
-            .args(["-shared", "-fPIC", "-O0", "-o"])
+            .args(["-shared", "-fPIC", "-O0"])
+            .arg(format!(
+                "-DBSTR_HEADER={}",
+                std::env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or("64".into()).parse::<usize>().unwrap_or(64)
+                    / 8
+            ))
+            .arg("-o")
             .arg(&out)
             .arg(&src)
             .status()

@@ -225,7 +225,8 @@ fn create_fill_read(c: &mut Criterion) {
         })
     });
     // 2-D bulk of BSTR and VARIANT elements (row-major in and out, as the CLR transposes).
-    let grid_str: Vec<&str> = str_refs[..SIDE * SIDE].to_vec();
+    let grid_strings: Vec<String> = (0..SIDE * SIDE).map(|i| format!("element number {i:05}")).collect();
+    let grid_str: Vec<&str> = grid_strings.iter().map(String::as_str).collect();
     g.bench_function(BenchmarkId::new("2d_bstr", "SafeArray::from_row_major+to_row_major"), |b| {
         b.iter(|| {
             let a = SafeArray::from_row_major(&bounds, black_box(&grid_str)).unwrap();
@@ -238,7 +239,7 @@ fn create_fill_read(c: &mut Criterion) {
             black_box(v.clone())
         })
     });
-    let grid_var: Vec<Variant> = variants[..SIDE * SIDE].to_vec();
+    let grid_var: Vec<Variant> = (0..(SIDE * SIDE) as i32).map(Variant::from).collect();
     g.bench_function(BenchmarkId::new("2d_variant", "SafeArray::from_row_major+to_row_major"), |b| {
         b.iter(|| {
             let a = SafeArray::from_row_major(&bounds, black_box(&grid_var)).unwrap();

@@ -11,3 +11,4 @@ pub mod measure;
 pub mod suite;
 pub mod suite_ole;
 pub mod suite_strings;
+pub mod suite_structs;

@@ -99,6 +99,7 @@ pub fn cases() -> Vec<Case> {
     crate::suite_ole::variant_cases(&mut v);
     crate::suite_ole::safearray_cases(&mut v);
     structs(&mut v);
+    crate::suite_structs::cases(&mut v);
     blittable_arrays(&mut v);
     crate::suite_ole::pinvoke_cases(&mut v);
     v

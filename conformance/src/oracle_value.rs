@@ -109,25 +109,10 @@ fn to_value(j: &Json, ty: &TypeDesc, names: &TypeNames, ctx: Option<(&str, &str)
 
 /// The field type a SAFEARRAY element of `vt` has in a managed array.
 fn safearray_element(vt: VarType) -> Option<TypeDesc> {
-    Some(match vt {
-        VarType::I1 => TypeDesc::I8,
-        VarType::UI1 => TypeDesc::U8,
-        VarType::I2 => TypeDesc::I16,
-        VarType::UI2 => TypeDesc::U16,
-        VarType::I4 | VarType::INT => TypeDesc::I32,
-        VarType::UI4 | VarType::UINT => TypeDesc::U32,
-        VarType::I8 => TypeDesc::I64,
-        VarType::UI8 => TypeDesc::U64,
-        VarType::R4 => TypeDesc::F32,
-        VarType::R8 => TypeDesc::F64,
-        VarType::BOOL => TypeDesc::Bool(marshal_core::BoolRepr::VariantBool),
-        VarType::BSTR => TypeDesc::String(marshal_core::StringRepr::BStr),
-        VarType::DECIMAL => TypeDesc::Decimal,
-        VarType::CY => TypeDesc::Currency,
-        VarType::DATE => TypeDesc::Date,
-        VarType::VARIANT | VarType::EMPTY => TypeDesc::Variant,
-        _ => return None,
-    })
+    if vt == VarType::EMPTY {
+        return Some(TypeDesc::Variant);
+    }
+    TypeDesc::from_vartype(vt)
 }
 
 /// An `object` (what a VARIANT holds) from the oracle encoding of any managed value.
@@ -142,6 +127,7 @@ pub fn object_value(j: &Json) -> Result<Value, String> {
         "missing" => Value::Missing,
         "bool" => Value::Bool(v.and_then(Json::as_bool).ok_or_else(bad)?),
         "char" => Value::Char(v.and_then(Json::as_u64).and_then(|c| u16::try_from(c).ok()).ok_or_else(bad)?),
+        "enum" => prim(Prim::I32)?,
         "i8" => prim(Prim::I8)?,
         "u8" => prim(Prim::U8)?,
         "i16" => prim(Prim::I16)?,

@@ -9,9 +9,12 @@ fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
 
+/// The shared golden vectors and the cases this project recorded itself (`vectors-extra/`).
 fn vector_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
-        .expect("conformance/vectors exists")
+    let extra = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors-extra");
+    let mut files: Vec<PathBuf> = [vectors_dir(), extra]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).expect("vector folder exists"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
         .collect();

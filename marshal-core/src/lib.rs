@@ -22,7 +22,8 @@
 //! - [`marshal`]: the [`marshal::Marshal`] trait `#[derive(Marshal)]` implements, built from field [`marshal::Form`]s.
 //! - [`safearray`]: SAFEARRAY, byte for byte as oleaut32 (raw functions, owned [`SafeArray`],
 //!   zero-copy views, validation of native descriptors, the `SafeArray(vt)` marshaler).
-//! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares.
+//! - [`guid`], [`hresult`], [`vartype`], [`iunknown`]: the small OLE vocabulary every stage shares;
+//!   [`unmanaged`]: the .NET `UnmanagedType` members and the descriptors they mean.
 //!
 //! ```
 //! use marshal_core::{TypeDesc, StructBuilder, Layout, classify};
@@ -56,6 +57,7 @@ pub mod plan;
 pub mod safearray;
 pub mod strings;
 pub mod types;
+pub mod unmanaged;
 pub mod value;
 pub mod variant;
 pub mod vartype;

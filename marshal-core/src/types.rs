@@ -338,6 +338,47 @@ impl TypeDesc {
         TypeDesc::Named(Arc::from(name))
     }
 
+    /// The descriptor of a value of base VARTYPE `vt` as OLE Automation stores it
+    /// (a SAFEARRAY element, a typed VARIANT payload, a type library's base type):
+    /// VT_BOOL is a VARIANT_BOOL, VT_BSTR a BSTR string, VT_VARIANT an `object`, …
+    /// `None` for tags that are not a value type by themselves (VT_EMPTY, VT_RECORD …).
+    ///
+    /// ```
+    /// use marshal_core::{BoolRepr, TypeDesc, VarType};
+    /// assert_eq!(TypeDesc::from_vartype(VarType::BOOL), Some(TypeDesc::Bool(BoolRepr::VariantBool)));
+    /// assert_eq!(TypeDesc::from_vartype(VarType::INT), Some(TypeDesc::I32));
+    /// assert_eq!(TypeDesc::from_vartype(VarType::RECORD), None);
+    /// ```
+    pub fn from_vartype(vt: VarType) -> Option<TypeDesc> {
+        Some(match vt {
+            VarType::I1 => TypeDesc::I8,
+            VarType::UI1 => TypeDesc::U8,
+            VarType::I2 => TypeDesc::I16,
+            VarType::UI2 => TypeDesc::U16,
+            VarType::I4 | VarType::INT => TypeDesc::I32,
+            VarType::UI4 | VarType::UINT => TypeDesc::U32,
+            VarType::I8 => TypeDesc::I64,
+            VarType::UI8 => TypeDesc::U64,
+            VarType::R4 => TypeDesc::F32,
+            VarType::R8 => TypeDesc::F64,
+            VarType::INT_PTR => TypeDesc::ISIZE,
+            VarType::UINT_PTR => TypeDesc::USIZE,
+            VarType::BOOL => TypeDesc::Bool(BoolRepr::VariantBool),
+            VarType::BSTR => TypeDesc::String(StringRepr::BStr),
+            VarType::LPSTR => TypeDesc::String(StringRepr::LPStr),
+            VarType::LPWSTR => TypeDesc::String(StringRepr::LPWStr),
+            VarType::VARIANT => TypeDesc::Variant,
+            VarType::DECIMAL => TypeDesc::Decimal,
+            VarType::CY => TypeDesc::Currency,
+            VarType::DATE => TypeDesc::Date,
+            VarType::ERROR | VarType::HRESULT => TypeDesc::Error,
+            VarType::UNKNOWN => TypeDesc::Interface(InterfaceKind::IUnknown),
+            VarType::DISPATCH => TypeDesc::Interface(InterfaceKind::IDispatch),
+            VarType::PTR => TypeDesc::Pointer,
+            _ => return None,
+        })
+    }
+
     /// The struct descriptor, if this is a struct.
     pub fn as_struct(&self) -> Option<&Arc<StructDesc>> {
         match self {

@@ -31,6 +31,22 @@ macro_rules! vartypes {
                     _ => None,
                 }
             }
+
+            /// The base type of an SDK name, with or without the `VT_` prefix
+            /// (`"VT_I4"`, `"I4"`); `None` for an unknown name.
+            ///
+            /// ```
+            /// use marshal_core::VarType;
+            /// assert_eq!(VarType::from_base_name("VT_BSTR"), Some(VarType::BSTR));
+            /// assert_eq!(VarType::from_base_name("UI2"), Some(VarType::UI2));
+            /// assert_eq!(VarType::from_base_name("VT_FROB"), None);
+            /// ```
+            pub fn from_base_name(name: &str) -> Option<VarType> {
+                match name.strip_prefix("VT_").unwrap_or(name) {
+                    $(stringify!($name) => Some(VarType::$name),)*
+                    _ => None,
+                }
+            }
         }
     };
 }

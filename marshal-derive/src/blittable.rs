@@ -64,6 +64,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     }
     let name = &input.ident;
     let name_str = name.to_string();
+    let desc_name = crate::desc_name(input);
     let pack = repr.packed as usize;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
 
@@ -132,7 +133,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn type_desc() -> ::marshal_core::TypeDesc {
                 #[allow(clippy::let_unit_value)]
                 let () = Self::#check_ident;
-                ::marshal_core::StructBuilder::sequential(#name_str)
+                ::marshal_core::StructBuilder::sequential(#desc_name)
                     .pack(#pack_u32)
                     #(#field_calls)*
                     .build()

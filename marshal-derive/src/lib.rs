@@ -20,6 +20,18 @@
 mod blittable;
 mod marshal;
 
+/// The descriptor name of a derived type: its identifier, with its type arguments
+/// (`Pair<i32>`) for a generic one, as each instantiation is its own native type.
+fn desc_name(input: &syn::DeriveInput) -> proc_macro2::TokenStream {
+    let name = input.ident.to_string();
+    let params: Vec<&syn::Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    if params.is_empty() {
+        quote::quote!(#name)
+    } else {
+        quote::quote!(&::std::format!("{}<{}>", #name, [#(::core::any::type_name::<#params>()),*].join(", ")))
+    }
+}
+
 use proc_macro::TokenStream;
 
 /// Implements `marshal_core::Blittable`; see the crate documentation.

@@ -30,6 +30,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, PathArguments, Type};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -308,8 +309,8 @@ fn form_for(ty: &Type, attrs: &FieldAttrs, cs: Charset, marker: &dyn Fn() -> Ide
         if let Some((_, espan)) = &attrs.elem {
             return err(*espan, "`elem` needs `as = by_val_array(N)`");
         }
-        if attrs.iid.is_some() {
-            return err(Span::call_site(), "`iid` needs `as = interface`");
+        if let Some(iid) = &attrs.iid {
+            return err(iid.span(), "`iid` needs `as = interface`");
         }
         // Defaults by Rust type, as the CLR's defaults by managed type.
         return Ok(match sh {
@@ -332,7 +333,7 @@ fn form_for(ty: &Type, attrs: &FieldAttrs, cs: Charset, marker: &dyn Fn() -> Ide
             Shape::SafeArray => chosen(quote!(#m::SafeArrayOf<0>)),
             Shape::Vec => {
                 return err(
-                    Span::call_site(),
+                    ty.span(),
                     "a Vec field needs `#[marshal(as = safearray(VT))]` (the CLR refuses arrays in fields otherwise)",
                 )
             }
@@ -573,6 +574,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let attrs = parse_struct_attrs(input)?;
     let name = &input.ident;
     let name_str = name.to_string();
+    let desc_name = crate::desc_name(input);
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let m = quote!(::marshal_core::marshal);
 
@@ -766,7 +768,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn type_desc() -> ::marshal_core::TypeDesc {
                 #[allow(clippy::let_unit_value)]
                 let () = Self::#checks_ident;
-                ::marshal_core::StructBuilder::new(#name_str, ::marshal_core::LayoutKind::#kind)
+                ::marshal_core::StructBuilder::new(#desc_name, ::marshal_core::LayoutKind::#kind)
                     .pack(#pack_u32)
                     .charset(#charset)
                     .size(#size_u32)

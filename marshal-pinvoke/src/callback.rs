@@ -29,13 +29,15 @@ use core::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use libffi::raw::{ffi_cif, ffi_closure};
+use marshal_core::plan::ElementPlan;
+use marshal_core::strings::StringOptions;
 use marshal_core::value::Value;
-use marshal_core::{CharSet, TypeDesc};
+use marshal_core::TypeDesc;
+use smallvec::SmallVec;
 
 use crate::abi::{AbiType, CallCore};
 use crate::error::PinvokeError;
-use crate::marshal::{self, Frees};
-use crate::signature::{CallPlan, Plan, Signature};
+use crate::signature::{as_count, read_ptr, CallPlan, Plan, Signature};
 
 type Handler<'a> = dyn FnMut(&mut [Value]) -> Result<Value, PinvokeError> + 'a;
 
@@ -181,41 +183,45 @@ unsafe extern "C" fn trampoline(
 /// libffi's result buffer.
 unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void) -> Result<(), PinvokeError> {
     let plan = &state.plan;
-    let charset = plan.charset;
+    let opts = &plan.opts;
     let n = plan.params.len();
+    let arg_ptr = |i: usize| {
+        // SAFETY: args[i] points to argument i's native value (a pointer-sized slot for
+        // the pointer-passed forms).
+        read_ptr(unsafe { core::slice::from_raw_parts(*args.add(i) as *const u8, core::mem::size_of::<usize>()) })
+    };
     let mut values = Vec::with_capacity(n);
-    // First the scalars (SizeParamIndex counts), then the arrays.
-    for pp in &plan.params {
-        let i = values.len();
-        // SAFETY: args[i] points to argument i's native value.
-        let arg = unsafe { *args.add(i) } as *const u8;
-        let (size, _) = pp.abi.size_align();
-        // SAFETY: the argument has its ABI type's size.
-        let bytes = unsafe { core::slice::from_raw_parts(arg, size) };
-        let here = "";
-        let locate = |e| marshal::locate(e, || format!("callback parameter #{i} `{}`", pp.param.name));
-        values.push(match &pp.plan {
-            // SAFETY: a value of this native type; its pointers come from the native caller.
-            Plan::Direct { .. } => unsafe { marshal::read(&pp.param.ty, charset, bytes, here).map_err(locate)? },
+    // First the scalars (SizeParamIndex counts), then the arrays. The native caller
+    // keeps what it passed: values are read, never freed.
+    for (i, pp) in plan.params.iter().enumerate() {
+        let here = || format!("callback parameter #{i} `{}`", pp.param.name);
+        let elem = &pp.elem;
+        values.push(match pp.plan {
+            Plan::Direct { .. } => {
+                let (size, _) = pp.abi.size_align();
+                // SAFETY: the argument has its ABI type's size.
+                let bytes = unsafe { core::slice::from_raw_parts(*args.add(i) as *const u8, size) };
+                // SAFETY: a value of this native type; its pointers come from the native caller.
+                unsafe { elem.from_native(bytes, opts) }.map_err(|e| PinvokeError::from(e).within(here))?
+            }
             Plan::ByRef { copy_in, .. } | Plan::Class { copy_in, .. } => {
-                let p = marshal::read_ptr(bytes);
-                if p == 0 || !*copy_in {
+                let p = arg_ptr(i);
+                if p == 0 || !copy_in {
                     Value::Null
                 } else {
-                    let (sz, _) = marshal::size_align(&pp.param.ty, charset)?;
                     // SAFETY: the caller passed a pointer to a value of this type.
-                    let pointee = unsafe { core::slice::from_raw_parts(p as *const u8, sz) };
+                    let pointee = unsafe { core::slice::from_raw_parts(p as *const u8, elem.size()) };
                     // SAFETY: as above.
-                    unsafe { marshal::read(&pp.param.ty, charset, pointee, here).map_err(locate)? }
+                    unsafe { elem.from_native(pointee, opts) }.map_err(|e| PinvokeError::from(e).within(here))?
                 }
             }
             Plan::Array { .. } | Plan::ArrayByRef { .. } => Value::Null,
         });
     }
     for (i, pp) in plan.params.iter().enumerate() {
-        let (elem, size) = match (&pp.plan, &pp.param.ty) {
-            (Plan::Array { elem, .. }, TypeDesc::LpArray { size_const, size_param_index, .. }) => {
-                (elem, (*size_const, *size_param_index))
+        let size = match (&pp.plan, &pp.param.ty) {
+            (Plan::Array { .. }, TypeDesc::LpArray { size_const, size_param_index, .. }) => {
+                (*size_const, *size_param_index)
             }
             (Plan::ArrayByRef { .. }, _) => {
                 return Err(PinvokeError::Unsupported {
@@ -225,26 +231,28 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
             }
             _ => continue,
         };
-        // SAFETY: as above.
-        let p = marshal::read_ptr(unsafe { core::slice::from_raw_parts(*args.add(i) as *const u8, 8) });
+        let p = arg_ptr(i);
         if p == 0 {
             continue;
         }
         let count = match size.1 {
-            Some(k) => marshal::as_count(&values[k as usize]).unwrap_or(0) + size.0 as i128,
+            Some(k) => as_count(&values[k as usize]).unwrap_or(0) + size.0 as i128,
             None if size.0 > 0 => size.0 as i128,
             None => 1,
         };
         if !(0..=i32::MAX as i128).contains(&count) {
             return Err(PinvokeError::BadArraySize { at: format!("callback parameter #{i}"), count });
         }
-        let (esize, _) = marshal::size_align(elem, charset)?;
-        // SAFETY: the caller passes `count` elements (the signature's size rule).
-        let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, esize * count as usize) };
+        let esize = pp.elem.size();
         let mut items = Vec::with_capacity(count as usize);
         for k in 0..count as usize {
+            // SAFETY: the caller passes `count` elements (the signature's size rule).
+            let b = unsafe { core::slice::from_raw_parts((p + k * esize) as *const u8, esize) };
             // SAFETY: element k.
-            items.push(unsafe { marshal::read(elem, charset, &bytes[k * esize..], "callback array")? });
+            items.push(
+                unsafe { pp.elem.from_native(b, opts) }
+                    .map_err(|e| PinvokeError::from(e).within(|| format!("callback parameter #{i}[{k}]")))?,
+            );
         }
         values[i] = Value::Array(items);
     }
@@ -253,10 +261,12 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
             state.handler.try_borrow_mut().map_err(|_| PinvokeError::Callback("re-entrant call refused".into()))?;
         (handler)(&mut values)?
     };
-    // Write back ref/out values into the caller's memory; what is allocated for
-    // them (strings) now belongs to the native caller.
-    let mut frees = Frees::default();
-    let written = (|| {
+    // Write back ref/out values and the return into the caller's memory: all of
+    // them are converted first, so a failure leaves the caller's memory untouched
+    // and frees what was converted; after that, what they hold (strings …) belongs
+    // to the native caller.
+    let mut outs: SmallVec<[(usize, &ElementPlan, Vec<u8>); 4]> = SmallVec::new();
+    let converted = (|| {
         for (i, pp) in plan.params.iter().enumerate() {
             let copy_out = match pp.plan {
                 Plan::ByRef { copy_out, .. } | Plan::Class { copy_out, .. } => copy_out,
@@ -265,42 +275,50 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
             if !copy_out || matches!(values[i], Value::Null) && !matches!(pp.param.ty, TypeDesc::String(_)) {
                 continue;
             }
-            // SAFETY: as above.
-            let p = marshal::read_ptr(unsafe { core::slice::from_raw_parts(*args.add(i) as *const u8, 8) });
+            let p = arg_ptr(i);
             if p == 0 {
                 continue;
             }
-            let (sz, _) = marshal::size_align(&pp.param.ty, charset)?;
-            let mut tmp = vec![0u8; sz.max(8)];
-            marshal::write(&pp.param.ty, charset, &values[i], &mut tmp, &mut frees, "callback out value")?;
-            // SAFETY: the caller's pointee has the type's size.
-            unsafe { core::ptr::copy_nonoverlapping(tmp.as_ptr(), p as *mut u8, sz) };
+            let mut tmp = vec![0u8; pp.elem.size()];
+            pp.elem
+                .to_native(&values[i], &mut tmp, opts)
+                .map_err(|e| PinvokeError::from(e).within(|| format!("callback out value #{i}")))?;
+            outs.push((p, &pp.elem, tmp));
         }
-        if let Some(ty) = &plan.ret {
-            write_return(ty, charset, &plan.ret_abi, &ret, result, &mut frees)?;
-        }
-        Ok(())
+        let ret = match &plan.ret {
+            Some(elem) => Some(return_bytes(elem, &plan.ret_abi, &ret, opts)?),
+            None => None,
+        };
+        Ok::<_, PinvokeError>(ret)
     })();
-    match written {
-        Ok(()) => {
-            frees.forget_all();
+    match converted {
+        Ok(ret_bytes) => {
+            for (p, elem, tmp) in &outs {
+                // SAFETY: the caller's pointee has the type's size.
+                unsafe { core::ptr::copy_nonoverlapping(tmp.as_ptr(), *p as *mut u8, elem.size()) };
+            }
+            if let Some(bytes) = ret_bytes {
+                // SAFETY: libffi's result buffer holds the return type (narrow integers widened to a word).
+                unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), result as *mut u8, bytes.len()) };
+            }
             Ok(())
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            for (_, elem, tmp) in &mut outs {
+                // SAFETY: converted just above by the same plan, never handed out.
+                unsafe { elem.destroy(tmp) };
+            }
+            Err(e)
+        }
     }
 }
 
-fn write_return(
-    ty: &TypeDesc,
-    charset: CharSet,
-    abi: &AbiType,
-    v: &Value,
-    result: *mut c_void,
-    frees: &mut Frees,
-) -> Result<(), PinvokeError> {
+/// The bytes libffi expects in its result buffer for a return of `abi`
+/// (narrow integers widened to a full word, sign- or zero-extended).
+fn return_bytes(elem: &ElementPlan, abi: &AbiType, v: &Value, opts: &StringOptions) -> Result<Vec<u8>, PinvokeError> {
     let (size, _) = abi.size_align();
-    let mut tmp = vec![0u8; size.max(8)];
-    marshal::write(ty, charset, v, &mut tmp, frees, "callback return")?;
+    let mut tmp = vec![0u8; size.max(elem.size()).max(8)];
+    elem.to_native(v, &mut tmp, opts).map_err(|e| PinvokeError::from(e).within(|| "callback return".into()))?;
     let word: Option<u64> = match abi {
         AbiType::I8 => Some(tmp[0] as i8 as i64 as u64),
         AbiType::U8 => Some(tmp[0] as u64),
@@ -310,13 +328,13 @@ fn write_return(
         AbiType::U32 => Some(u32::from_ne_bytes([tmp[0], tmp[1], tmp[2], tmp[3]]) as u64),
         _ => None,
     };
-    match word {
-        // SAFETY: libffi's result buffer for narrow integers is a full ffi_arg word.
-        Some(w) => unsafe { core::ptr::write_unaligned(result as *mut u64, w) },
-        // SAFETY: the result buffer holds the return type.
-        None => unsafe { core::ptr::copy_nonoverlapping(tmp.as_ptr(), result as *mut u8, size) },
-    }
-    Ok(())
+    Ok(match word {
+        Some(w) => w.to_ne_bytes().to_vec(),
+        None => {
+            tmp.truncate(size);
+            tmp
+        }
+    })
 }
 
 /// Runs `f` for an `extern "C"` thunk: a panic is caught (never unwinding into

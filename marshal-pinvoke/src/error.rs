@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use marshal_core::plan::PlanError;
 use marshal_core::Hresult;
 
 /// Why loading, describing or calling failed.
@@ -71,6 +72,52 @@ pub enum PinvokeError {
     Ffi(String),
     /// A callback failed or panicked; the native caller got a zero result.
     Callback(String),
+    /// The engine refused to convert a value (a string the code page cannot
+    /// hold, a decimal out of the CY range, an array of the wrong VARTYPE, …).
+    Marshal {
+        /// Where (parameter and path inside it).
+        at: String,
+        /// The engine's error.
+        error: PlanError,
+    },
+}
+
+impl PinvokeError {
+    /// Puts `outer` (a parameter, an index) in front of the location of the error.
+    /// Locations are built only on the error path: a successful call formats nothing.
+    pub(crate) fn within(self, outer: impl FnOnce() -> String) -> PinvokeError {
+        match self {
+            PinvokeError::ArgumentType { at, expected } => PinvokeError::ArgumentType { at: outer() + &at, expected },
+            PinvokeError::NullNotAllowed { at } => PinvokeError::NullNotAllowed { at: outer() + &at },
+            PinvokeError::Unsupported { at, what } => PinvokeError::Unsupported { at: outer() + &at, what },
+            PinvokeError::BadArraySize { at, count } => PinvokeError::BadArraySize { at: outer() + &at, count },
+            PinvokeError::InvalidSignature { at, reason } => {
+                PinvokeError::InvalidSignature { at: outer() + &at, reason }
+            }
+            PinvokeError::Marshal { at, error } => PinvokeError::Marshal { at: outer() + &at, error },
+            other => other,
+        }
+    }
+}
+
+/// A field path of the engine (`inner.name`, `[3]`) as the suffix of a location.
+fn path_suffix(path: &str) -> String {
+    if path.is_empty() || path.starts_with('[') {
+        path.to_string()
+    } else {
+        format!(".{path}")
+    }
+}
+
+impl From<PlanError> for PinvokeError {
+    fn from(e: PlanError) -> PinvokeError {
+        match e {
+            PlanError::Mismatch { path, expected } => PinvokeError::ArgumentType { at: path_suffix(&path), expected },
+            PlanError::Unsupported { path, what } => PinvokeError::Unsupported { at: path_suffix(&path), what },
+            PlanError::Layout(l) => PinvokeError::InvalidSignature { at: String::new(), reason: l.to_string() },
+            other => PinvokeError::Marshal { at: path_suffix(other.path()), error: other },
+        }
+    }
 }
 
 impl fmt::Display for PinvokeError {
@@ -97,6 +144,7 @@ impl fmt::Display for PinvokeError {
             PinvokeError::Hresult(hr) => write!(f, "call failed with HRESULT 0x{:08x}", hr.0 as u32),
             PinvokeError::Ffi(e) => write!(f, "libffi: {e}"),
             PinvokeError::Callback(e) => write!(f, "callback: {e}"),
+            PinvokeError::Marshal { at, error } => write!(f, "{at}: {error}"),
         }
     }
 }

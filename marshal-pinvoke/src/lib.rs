@@ -35,15 +35,12 @@
 pub use marshal_core as core;
 
 pub mod abi;
-mod alloc;
 pub mod callback;
 pub mod error;
 pub mod handle;
 mod last_error;
 pub mod library;
-mod marshal;
 pub mod signature;
-mod text;
 pub mod typed;
 
 pub use abi::CallConv;

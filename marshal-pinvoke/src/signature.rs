@@ -28,14 +28,16 @@
 use core::ffi::c_void;
 use std::sync::Arc;
 
+use marshal_core::alloc::CoTaskMem;
+use marshal_core::plan::ElementPlan;
+use marshal_core::strings::{NativeStringKind, StringOptions};
 use marshal_core::value::Value;
-use marshal_core::{CharSet, StringRepr, Target, TypeDesc};
+use marshal_core::{BoolRepr, CharRepr, CharSet, Layout, Prim, StringRepr, Target, TypeDesc};
 use smallvec::SmallVec;
 
 use crate::abi::{AbiType, CallConv, CallCore};
 use crate::error::PinvokeError;
 use crate::library::Library;
-use crate::marshal::{self, Frees, Owned, POINTER_SIZE};
 
 /// How a parameter is passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -218,7 +220,7 @@ impl Signature {
 }
 
 /// What one parameter does at each stage.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Plan {
     /// The native form is the argument itself. `pinned_utf16`: a by-value
     /// UTF-16 string the callee may change in place (CLR pins it).
@@ -228,9 +230,9 @@ pub(crate) enum Plan {
     /// A formatted class: a pointer to its fields.
     Class { copy_in: bool, copy_out: bool },
     /// A by-value LPArray: a pointer to the elements.
-    Array { elem: TypeDesc, copy_in: bool, copy_out: bool },
+    Array { copy_in: bool, copy_out: bool },
     /// A `ref`/`out` LPArray: a pointer to the pointer to the elements.
-    ArrayByRef { elem: TypeDesc, size: ArraySize, copy_in: bool, copy_out: bool },
+    ArrayByRef { size: ArraySize, copy_in: bool, copy_out: bool },
 }
 
 /// Native→managed element count of an LPArray.
@@ -240,15 +242,18 @@ pub(crate) struct ArraySize {
     pub(crate) size_param: Option<usize>,
 }
 
-/// One parameter, prepared.
+/// One parameter, prepared: everything a call needs is computed here, once.
 #[derive(Clone, Debug)]
 pub(crate) struct ParamPlan {
     pub(crate) param: Param,
     pub(crate) plan: Plan,
     pub(crate) abi: AbiType,
+    /// The conversion of the parameter's value (of its elements, for arrays).
+    pub(crate) elem: ElementPlan,
     /// Offset and size of the argument slot in the arena (bytes, 8-aligned).
     pub(crate) slot: (usize, usize),
-    /// Offset and size of the pointee slot (ByRef, Class, ArrayByRef pointer).
+    /// Offset and size of the pointee slot (ByRef, Class; for ArrayByRef the
+    /// pointer passed and the marshaler's own array).
     pub(crate) inner: (usize, usize),
 }
 
@@ -256,16 +261,18 @@ pub(crate) struct ParamPlan {
 #[derive(Clone, Debug)]
 pub(crate) struct CallPlan {
     pub(crate) params: Vec<ParamPlan>,
-    pub(crate) ret: Option<TypeDesc>,
+    pub(crate) ret: Option<ElementPlan>,
     pub(crate) ret_abi: AbiType,
     pub(crate) arena_words: usize,
     pub(crate) ret_words: usize,
-    pub(crate) charset: CharSet,
     pub(crate) conv: CallConv,
     pub(crate) set_last_error: bool,
     pub(crate) preserve_sig: bool,
     /// The managed parameter count (PreserveSig=false hides the `[retval]`).
     pub(crate) managed_params: usize,
+    /// Whether any parameter is a `ref`/`out` LPArray (sized after the call).
+    pub(crate) sized_after_call: bool,
+    pub(crate) opts: StringOptions,
 }
 
 fn at(i: usize, p: &Param) -> String {
@@ -274,6 +281,134 @@ fn at(i: usize, p: &Param) -> String {
 
 fn words(bytes: usize) -> usize {
     bytes.div_ceil(8)
+}
+
+const POINTER_SIZE: usize = core::mem::size_of::<usize>();
+
+pub(crate) fn read_ptr(b: &[u8]) -> usize {
+    let mut a = [0u8; POINTER_SIZE];
+    a.copy_from_slice(&b[..POINTER_SIZE]);
+    usize::from_ne_bytes(a)
+}
+
+pub(crate) fn write_ptr(out: &mut [u8], p: usize) {
+    out[..POINTER_SIZE].copy_from_slice(&p.to_ne_bytes());
+}
+
+/// An integer value as i128 (for SizeParamIndex counts).
+pub(crate) fn as_count(v: &Value) -> Option<i128> {
+    Some(match v {
+        Value::I8(x) => *x as i128,
+        Value::U8(x) => *x as i128,
+        Value::I16(x) => *x as i128,
+        Value::U16(x) => *x as i128,
+        Value::I32(x) => *x as i128,
+        Value::U32(x) => *x as i128,
+        Value::I64(x) => *x as i128,
+        Value::U64(x) => *x as i128,
+        Value::ISize(x) => *x as i128,
+        Value::USize(x) => *x as i128,
+        _ => return None,
+    })
+}
+
+/// The element plan of `ty` (the engine's conversion of one value), located at `here` on error.
+fn element_plan(ty: &TypeDesc, charset: CharSet, here: &str) -> Result<ElementPlan, PinvokeError> {
+    ElementPlan::new(ty, charset, Target::host()).map_err(|e| PinvokeError::from(e).within(|| here.to_string()))
+}
+
+/// The ABI type of `ty`'s native form passed by value.
+pub(crate) fn abi_type(ty: &TypeDesc, charset: CharSet, at: &str) -> Result<AbiType, PinvokeError> {
+    let unicode = |r: CharRepr| match r {
+        CharRepr::Utf16 => true,
+        CharRepr::Ansi => false,
+        CharRepr::ByCharSet => charset.is_unicode_on(Target::host()),
+    };
+    Ok(match ty {
+        TypeDesc::Prim(p) => match p {
+            Prim::I8 => AbiType::I8,
+            Prim::U8 => AbiType::U8,
+            Prim::I16 => AbiType::I16,
+            Prim::U16 => AbiType::U16,
+            Prim::I32 => AbiType::I32,
+            Prim::U32 => AbiType::U32,
+            Prim::I64 => AbiType::I64,
+            Prim::U64 => AbiType::U64,
+            Prim::F32 => AbiType::F32,
+            Prim::F64 => AbiType::F64,
+            Prim::ISize | Prim::USize => AbiType::Pointer,
+        },
+        TypeDesc::Bool(BoolRepr::Win32) | TypeDesc::Error => AbiType::I32,
+        TypeDesc::Bool(BoolRepr::VariantBool) => AbiType::I16,
+        TypeDesc::Bool(BoolRepr::U1) => AbiType::U8,
+        TypeDesc::Bool(BoolRepr::I1) => AbiType::I8,
+        TypeDesc::Char(r) if unicode(*r) => AbiType::U16,
+        TypeDesc::Char(_) => AbiType::U8,
+        TypeDesc::Pointer
+        | TypeDesc::FnPtr
+        | TypeDesc::String(_)
+        | TypeDesc::Interface(_)
+        | TypeDesc::LpArray { .. }
+        | TypeDesc::SafeArray(_) => AbiType::Pointer,
+        TypeDesc::Currency => AbiType::I64,
+        TypeDesc::Date => AbiType::F64,
+        TypeDesc::Guid => AbiType::Struct(vec![AbiType::U32, AbiType::U16, AbiType::U16, AbiType::U64]),
+        TypeDesc::Decimal => AbiType::Struct(vec![AbiType::U16, AbiType::U8, AbiType::U8, AbiType::U32, AbiType::U64]),
+        // A VARIANT by value: vt + 3 reserved words, then the 8- or 16-byte union.
+        TypeDesc::Variant => {
+            let mut m = vec![AbiType::U16; 4];
+            m.extend([AbiType::Pointer, AbiType::Pointer]);
+            AbiType::Struct(m)
+        }
+        TypeDesc::ByValTStr(n) => {
+            let c = if unicode(CharRepr::ByCharSet) { AbiType::U16 } else { AbiType::U8 };
+            AbiType::Struct(vec![c; *n as usize])
+        }
+        TypeDesc::ByValArray { elem, count } => {
+            let e = abi_type(elem, charset, at)?;
+            AbiType::Struct(vec![e; *count as usize])
+        }
+        TypeDesc::Struct(s) => {
+            let layout =
+                Layout::of(ty).map_err(|e| PinvokeError::InvalidSignature { at: at.into(), reason: e.to_string() })?;
+            let mut members = Vec::with_capacity(s.fields().len());
+            for f in s.fields() {
+                members.push(abi_type(&f.ty, s.charset(), at)?);
+            }
+            let abi = AbiType::Struct(members);
+            // libffi lays members out at natural C alignment: refuse what it would get wrong
+            // (Pack < natural alignment, explicit offsets, StructLayout.Size padding).
+            let (size, align) = abi.size_align();
+            let natural = s.kind() == marshal_core::LayoutKind::Sequential
+                && size == layout.size() as usize
+                && align == layout.align() as usize
+                && natural_offsets(&abi) == layout.fields().iter().map(|f| f.offset as usize).collect::<Vec<_>>();
+            if !natural {
+                return Err(PinvokeError::Unsupported {
+                    at: at.into(),
+                    what: format!("struct `{}` by value with a non-natural layout", s.name()),
+                });
+            }
+            abi
+        }
+        TypeDesc::Named(n) => {
+            return Err(PinvokeError::InvalidSignature { at: at.into(), reason: format!("unresolved struct `{n}`") })
+        }
+    })
+}
+
+fn natural_offsets(abi: &AbiType) -> Vec<usize> {
+    let AbiType::Struct(members) = abi else { return Vec::new() };
+    let mut end = 0usize;
+    members
+        .iter()
+        .map(|m| {
+            let (s, a) = m.size_align();
+            let off = end.div_ceil(a) * a;
+            end = off + s;
+            off
+        })
+        .collect()
 }
 
 impl CallPlan {
@@ -292,52 +427,50 @@ impl CallPlan {
                 return Err(invalid(&format!("unresolved struct `{n}`")));
             }
             let blittable = marshal_core::blittable::classify_for(&p.ty, Target::host()).is_blittable()
-                && !matches!(p.ty, TypeDesc::Char(marshal_core::CharRepr::ByCharSet) if !charset.is_unicode_on(Target::host()));
+                && !matches!(p.ty, TypeDesc::Char(CharRepr::ByCharSet) if !charset.is_unicode_on(Target::host()));
             let (copy_in, copy_out) = p.direction();
-            let (plan, abi, inner) = match (&p.ty, p.pass) {
-                (TypeDesc::LpArray { elem, size_const, size_param_index }, PassBy::Value) => {
+            let (plan, abi, elem, inner) = match (&p.ty, p.pass) {
+                (TypeDesc::LpArray { elem, size_param_index, .. }, PassBy::Value) => {
                     check_elem(elem, &here)?;
                     check_size_param(*size_param_index, &params, i)?;
                     let pinned = is_blittable_elem(elem, charset);
-                    let plan = Plan::Array {
-                        elem: (**elem).clone(),
-                        copy_in: pinned || copy_in,
-                        copy_out: pinned || copy_out,
-                    };
-                    let _ = size_const;
-                    (plan, AbiType::Pointer, 0)
+                    let plan = Plan::Array { copy_in: pinned || copy_in, copy_out: pinned || copy_out };
+                    (plan, AbiType::Pointer, element_plan(elem, charset, &here)?, 0)
                 }
                 (TypeDesc::LpArray { elem, size_const, size_param_index }, _) => {
                     check_elem(elem, &here)?;
                     check_size_param(*size_param_index, &params, i)?;
                     let size = ArraySize { size_const: *size_const, size_param: size_param_index.map(usize::from) };
-                    let plan = Plan::ArrayByRef { elem: (**elem).clone(), size, copy_in, copy_out };
-                    (plan, AbiType::Pointer, POINTER_SIZE)
+                    let plan = Plan::ArrayByRef { size, copy_in, copy_out };
+                    (plan, AbiType::Pointer, element_plan(elem, charset, &here)?, 2 * POINTER_SIZE)
                 }
                 (TypeDesc::Struct(_), PassBy::Value) if p.class => {
-                    let (size, _) = marshal::size_align(&p.ty, charset)?;
+                    let elem = element_plan(&p.ty, charset, &here)?;
                     let plan = Plan::Class { copy_in: blittable || copy_in, copy_out: blittable || copy_out };
-                    (plan, AbiType::Pointer, size)
+                    let size = elem.size();
+                    (plan, AbiType::Pointer, elem, size)
                 }
                 (_, PassBy::Value) => {
                     if p.out_attr && matches!(p.ty, TypeDesc::String(_)) {
                         // CoreCLR refuses [Out] on a by-value string (use StringBuilder).
                         return Err(invalid("[Out] on a by-value string is not allowed"));
                     }
-                    let abi = marshal::abi_type(&p.ty, charset, &here)?;
+                    let abi = abi_type(&p.ty, charset, &here)?;
                     let pinned_utf16 = matches!(p.ty, TypeDesc::String(r)
-                        if marshal::string_form(r, charset) == StringRepr::LPWStr);
-                    (Plan::Direct { pinned_utf16 }, abi, 0)
+                        if NativeStringKind::resolve(r, charset) == NativeStringKind::LPWStr);
+                    (Plan::Direct { pinned_utf16 }, abi, element_plan(&p.ty, charset, &here)?, 0)
                 }
                 (ty, _) => {
-                    let (size, _) = marshal::size_align(ty, charset)?;
-                    // Validate that the type has a native form at all.
-                    marshal::abi_type(ty, charset, &here).or_else(|e| match e {
+                    // Validate that the type has a native form at all (a by-ref struct need not
+                    // have a libffi one: it passes by pointer).
+                    abi_type(ty, charset, &here).or_else(|e| match e {
                         PinvokeError::Unsupported { .. } if matches!(ty, TypeDesc::Struct(_)) => Ok(AbiType::Pointer),
                         e => Err(e),
                     })?;
+                    let elem = element_plan(ty, charset, &here)?;
                     let plan = Plan::ByRef { copy_in: blittable || copy_in, copy_out: blittable || copy_out };
-                    (plan, AbiType::Pointer, size)
+                    let size = elem.size();
+                    (plan, AbiType::Pointer, elem, size)
                 }
             };
             let (slot_size, _) = abi.size_align();
@@ -345,7 +478,7 @@ impl CallPlan {
             arena += words(slot.1) * 8;
             let inner = (arena, inner);
             arena += words(inner.1) * 8;
-            out.push(ParamPlan { param: p.clone(), plan, abi, slot, inner });
+            out.push(ParamPlan { param: p.clone(), plan, abi, elem, slot, inner });
         }
         let ret_abi = match &ret {
             None => AbiType::Void,
@@ -358,20 +491,25 @@ impl CallPlan {
                     reason: "ByValTStr / ByValArray are only valid in struct fields".into(),
                 })
             }
-            Some(t) => marshal::abi_type(t, charset, "return")?,
+            Some(t) => abi_type(t, charset, "return")?,
+        };
+        let ret_elem = match &ret {
+            None => None,
+            Some(t) => Some(element_plan(t, charset, "return")?),
         };
         let ret_words = words(ret_abi.size_align().0.max(8));
         Ok(CallPlan {
             managed_params: if sig.preserve_sig { out.len() } else { sig.params.len() },
+            sized_after_call: out.iter().any(|p| matches!(p.plan, Plan::ArrayByRef { .. })),
             params: out,
-            ret,
+            ret: ret_elem,
             ret_abi,
             arena_words: words(arena),
             ret_words,
-            charset,
             conv: sig.conv,
             set_last_error: sig.set_last_error,
             preserve_sig: sig.preserve_sig,
+            opts: StringOptions::default(),
         })
     }
 
@@ -419,9 +557,9 @@ fn check_size_param(index: Option<u16>, params: &[Param], me: usize) -> Result<(
 fn is_blittable_elem(elem: &TypeDesc, charset: CharSet) -> bool {
     match elem {
         TypeDesc::Char(r) => match r {
-            marshal_core::CharRepr::Utf16 => true,
-            marshal_core::CharRepr::Ansi => false,
-            marshal_core::CharRepr::ByCharSet => charset.is_unicode_on(Target::host()),
+            CharRepr::Utf16 => true,
+            CharRepr::Ansi => false,
+            CharRepr::ByCharSet => charset.is_unicode_on(Target::host()),
         },
         other => marshal_core::blittable::classify_for(other, Target::host()).is_blittable(),
     }
@@ -453,6 +591,12 @@ impl Function {
     /// is returned (`Value::Null` for void). Every mismatch between the
     /// arguments and the signature is an error before the native call.
     ///
+    /// Native memory follows the CLR's rules: what the marshaler allocated for
+    /// the call, and whatever the callee left in `ref`/`out` slots, arrays and
+    /// the return value, is read and then freed with the allocator the ABI names
+    /// (`DestroyStructure` of each native form); a `ref` array the callee
+    /// replaced is the callee's to free.
+    ///
     /// # Safety of the call itself
     /// This function is safe to call in the sense of Rust's type system only
     /// to the extent that the signature truthfully describes the native
@@ -463,16 +607,18 @@ impl Function {
             return Err(PinvokeError::ArgumentCount { expected: plan.managed_params, given: args.len() });
         }
         let mut retval = Value::Null;
-        let mut frees = Frees::default();
         let mut arena: Arena = SmallVec::from_elem(0u64, plan.arena_words);
-        let mut before: Vec<Vec<(StringRepr, usize)>> = Vec::new();
         // Convert to native: every check happens here, before the call.
         for (i, pp) in plan.params.iter().enumerate() {
             let v = if i < args.len() { &args[i] } else { &retval };
-            let b = bytes_mut(&mut arena);
-            let mut ptrs = Vec::new();
-            convert_in(pp, v, b, &mut frees, plan.charset, i, &mut ptrs)?;
-            before.push(ptrs);
+            if let Err(e) = convert_in(pp, v, bytes_mut(&mut arena), &plan.opts) {
+                for (k, done) in plan.params[..i].iter().enumerate() {
+                    let v = if k < args.len() { &args[k] } else { &retval };
+                    // SAFETY: parameter k was converted by convert_in into this arena.
+                    unsafe { cleanup(done, v, bytes_mut(&mut arena), None) };
+                }
+                return Err(e.within(|| at(i, &pp.param)));
+            }
         }
         let mut argv: SmallVec<[*mut c_void; 16]> = SmallVec::with_capacity(plan.params.len());
         let base = arena.as_mut_ptr() as *mut u8;
@@ -491,37 +637,39 @@ impl Function {
             crate::last_error::capture_os_error();
         }
         drop(argv);
-        // Convert back: plain out values first, then arrays (whose sizes may
-        // come from those values).
+        // Convert back and free: plain out values first, then arrays sized by
+        // `SizeParamIndex` (whose sizes may come from those values).
         let mut result = Ok(());
         let mut counts: SmallVec<[Option<i128>; 16]> = SmallVec::new();
         for pass in [false, true] {
             if pass {
-                counts.extend(args.iter().map(marshal::as_count));
+                if !plan.sized_after_call {
+                    break;
+                }
+                counts.extend(args.iter().map(as_count));
             }
             for (i, pp) in plan.params.iter().enumerate() {
                 if matches!(pp.plan, Plan::ArrayByRef { .. }) != pass {
                     continue;
                 }
-                let b = bytes_mut(&mut arena);
                 let v = if i < args.len() { &mut args[i] } else { &mut retval };
-                let r = convert_out(pp, v, &counts, b, &mut frees, plan.charset, i, &before[i]);
+                // SAFETY: the arena holds what convert_in wrote, as the callee left it.
+                let r = unsafe { convert_out(pp, v, &counts, bytes_mut(&mut arena), &plan.opts) };
                 if result.is_ok() {
-                    result = r;
+                    result = r.map_err(|e| e.within(|| at(i, &pp.param)));
                 }
             }
         }
-        // The return value (read, then the callee's memory freed).
-        let ret_bytes = bytes_mut(&mut ret);
+        // The return value: read, then freed (what a callee returns is the caller's).
         let value = match &plan.ret {
             None => Value::Null,
-            Some(ty) => {
-                let ty_bytes = narrow_return(&plan.ret_abi, ret_bytes);
+            Some(elem) => {
+                let ret_bytes = narrow_return_mut(&plan.ret_abi, bytes_mut(&mut ret));
                 // SAFETY: the callee returned a value of this native type.
-                let v = unsafe { marshal::read(ty, plan.charset, ty_bytes, "return") };
-                // SAFETY: returned strings belong to the caller (CoTaskMemFree / SysFreeString).
-                unsafe { marshal::reconcile(ty, plan.charset, ty_bytes, &[], &mut frees) };
-                v?
+                let v = unsafe { elem.from_native(ret_bytes, &plan.opts) };
+                // SAFETY: as above; its owned pointers are the caller's to free.
+                unsafe { elem.destroy(ret_bytes) };
+                v.map_err(|e| PinvokeError::from(e).within(|| "return".into()))?
             }
         };
         result?;
@@ -547,199 +695,215 @@ fn bytes_mut(words: &mut [u64]) -> &mut [u8] {
 
 /// libffi widens narrow integer returns to a full word; on little-endian hosts
 /// the value's own bytes are the first ones either way.
-fn narrow_return<'a>(abi: &AbiType, b: &'a [u8]) -> &'a [u8] {
+fn narrow_return_mut<'a>(abi: &AbiType, b: &'a mut [u8]) -> &'a mut [u8] {
     if cfg!(target_endian = "big") && abi.widened_on_return() {
         let (s, _) = abi.size_align();
-        &b[8 - s..]
+        &mut b[8 - s..]
     } else {
         b
     }
 }
 
-/// Converts one argument to native form into its slots.
-fn convert_in(
-    pp: &ParamPlan,
-    v: &Value,
-    arena: &mut [u8],
-    frees: &mut Frees,
-    charset: CharSet,
-    i: usize,
-    ptrs: &mut Vec<(StringRepr, usize)>,
-) -> Result<(), PinvokeError> {
-    convert_in_at(pp, v, arena, frees, charset, ptrs).map_err(|e| marshal::locate(e, || at(i, &pp.param)))
+/// A by-reference value that may be null: strings, pointers, interfaces, arrays, objects.
+fn nullable(ty: &TypeDesc) -> bool {
+    matches!(
+        ty,
+        TypeDesc::String(_)
+            | TypeDesc::Pointer
+            | TypeDesc::FnPtr
+            | TypeDesc::Interface(_)
+            | TypeDesc::SafeArray(_)
+            | TypeDesc::Variant
+    )
 }
 
-fn convert_in_at(
-    pp: &ParamPlan,
-    v: &Value,
-    arena: &mut [u8],
-    frees: &mut Frees,
-    charset: CharSet,
-    ptrs: &mut Vec<(StringRepr, usize)>,
-) -> Result<(), PinvokeError> {
-    let here = "";
+/// An [Out]-only value still has to be of the parameter's type: converted into
+/// scratch space and dropped.
+fn check_shape(elem: &ElementPlan, v: &Value, opts: &StringOptions) -> Result<(), PinvokeError> {
+    if matches!(v, Value::Null) {
+        return Ok(());
+    }
+    let mut scratch: SmallVec<[u8; 64]> = SmallVec::from_elem(0, elem.size());
+    elem.to_native(v, &mut scratch, opts)?;
+    // SAFETY: written just above by the same plan.
+    unsafe { elem.destroy(&mut scratch) };
+    Ok(())
+}
+
+/// Allocates `n` zeroed elements of `esize` bytes (CoTaskMem; never null, even for 0 elements).
+fn alloc_elems(esize: usize, n: usize) -> Result<&'static mut [u8], PinvokeError> {
+    let total = esize.checked_mul(n).ok_or(PinvokeError::BadArraySize { at: String::new(), count: n as i128 })?;
+    let p = CoTaskMem::alloc_zeroed(total);
+    if p.is_null() {
+        return Err(PinvokeError::Ffi("out of memory".into()));
+    }
+    // SAFETY: a fresh zeroed block of `total` bytes, owned by the call until freed in `cleanup`.
+    Ok(unsafe { core::slice::from_raw_parts_mut(p, total) })
+}
+
+/// Writes `items` into a new native array; on error nothing stays allocated.
+fn array_to_native(
+    elem: &ElementPlan,
+    items: &[Value],
+    copy_in: bool,
+    opts: &StringOptions,
+) -> Result<usize, PinvokeError> {
+    let esize = elem.size();
+    let bytes = alloc_elems(esize, items.len())?;
+    for (k, item) in items.iter().enumerate() {
+        let r = if copy_in {
+            elem.to_native(item, &mut bytes[k * esize..(k + 1) * esize], opts).map_err(PinvokeError::from)
+        } else {
+            check_shape(elem, item, opts)
+        };
+        if let Err(e) = r {
+            // SAFETY: elements 0..k were written by this plan; the block is ours.
+            unsafe { free_array(elem, bytes.as_mut_ptr() as usize, k) };
+            return Err(e.within(|| format!("[{k}]")));
+        }
+    }
+    Ok(bytes.as_mut_ptr() as usize)
+}
+
+/// Destroys `n` elements of a native array and frees the block (CoTaskMemFree).
+///
+/// # Safety
+/// `p` is null or a CoTaskMem block of at least `n` native elements of `elem`.
+unsafe fn free_array(elem: &ElementPlan, p: usize, n: usize) {
+    if p == 0 {
+        return;
+    }
+    if elem.owns_native_memory() {
+        let esize = elem.size();
+        for k in 0..n {
+            // SAFETY: element k of the block.
+            let e = unsafe { core::slice::from_raw_parts_mut((p + k * esize) as *mut u8, esize) };
+            // SAFETY: per the caller.
+            unsafe { elem.destroy(e) };
+        }
+    }
+    // SAFETY: per the caller.
+    unsafe { CoTaskMem::free(p as *mut u8) };
+}
+
+/// Converts one argument to native form into its slots.
+fn convert_in(pp: &ParamPlan, v: &Value, arena: &mut [u8], opts: &StringOptions) -> Result<(), PinvokeError> {
     let (slot_off, _) = pp.slot;
     let (inner_off, inner_size) = pp.inner;
     let ty = &pp.param.ty;
-    match &pp.plan {
+    let elem = &pp.elem;
+    match pp.plan {
         Plan::Direct { .. } => {
-            marshal::write(ty, charset, v, &mut arena[slot_off..], frees, here)?;
-            marshal::string_ptrs(ty, charset, &arena[slot_off..], ptrs);
+            if matches!(v, Value::Null) && matches!(ty, TypeDesc::Struct(_)) {
+                return Err(PinvokeError::NullNotAllowed { at: String::new() });
+            }
+            elem.to_native(v, &mut arena[slot_off..slot_off + elem.size()], opts)?;
         }
         Plan::ByRef { copy_in, .. } | Plan::Class { copy_in, .. } => {
             if matches!(pp.plan, Plan::Class { .. }) && matches!(v, Value::Null) {
                 // A null class is passed as a null pointer.
-                marshal::write_ptr(&mut arena[slot_off..], 0);
+                write_ptr(&mut arena[slot_off..], 0);
                 return Ok(());
             }
             let out_unset = pp.param.pass == PassBy::Out && matches!(v, Value::Null);
-            if *copy_in && !out_unset {
-                if matches!(v, Value::Null)
-                    && !matches!(ty, TypeDesc::String(_) | TypeDesc::Pointer | TypeDesc::FnPtr | TypeDesc::Interface(_))
-                {
-                    return Err(PinvokeError::NullNotAllowed { at: here.into() });
+            if copy_in && !out_unset {
+                if matches!(v, Value::Null) && !nullable(ty) {
+                    return Err(PinvokeError::NullNotAllowed { at: String::new() });
                 }
-                marshal::write(ty, charset, v, &mut arena[inner_off..inner_off + inner_size.max(8)], frees, here)?;
-                marshal::string_ptrs(ty, charset, &arena[inner_off..], ptrs);
-            } else if !matches!(pp.param.pass, PassBy::Out) {
+                elem.to_native(v, &mut arena[inner_off..inner_off + inner_size], opts)?;
+            } else if pp.param.pass != PassBy::Out {
                 // [Out]-only: the callee gets zeroed space, but the value must still fit the type.
-                check_shape(ty, v, here)?;
+                check_shape(elem, v, opts)?;
             }
             let p = arena[inner_off..].as_mut_ptr() as usize;
-            marshal::write_ptr(&mut arena[slot_off..], p);
+            write_ptr(&mut arena[slot_off..], p);
         }
-        Plan::Array { elem, copy_in, .. } => {
-            let items = match v {
-                Value::Null => {
-                    marshal::write_ptr(&mut arena[slot_off..], 0);
-                    return Ok(());
-                }
-                Value::Array(items) => items,
-                _ => return Err(PinvokeError::ArgumentType { at: here.into(), expected: "an array or null".into() }),
+        Plan::Array { copy_in, .. } => {
+            let p = match v {
+                Value::Null => 0,
+                Value::Array(items) => array_to_native(elem, items, copy_in, opts)?,
+                _ => return Err(PinvokeError::ArgumentType { at: String::new(), expected: "an array or null".into() }),
             };
-            let buf = alloc_elems(elem, charset, items.len(), frees)?;
-            // SAFETY: alloc_elems returned items.len() * esize zeroed bytes.
-            let bytes = unsafe { core::slice::from_raw_parts_mut(buf.0 as *mut u8, buf.1) };
-            let (esize, _) = marshal::size_align(elem, charset)?;
-            for (k, item) in items.iter().enumerate() {
-                let epath = || format!("[{k}]");
-                if *copy_in {
-                    marshal::write(elem, charset, item, &mut bytes[k * esize..], frees, "")
-                        .map_err(|e| marshal::locate(e, epath))?;
-                    marshal::string_ptrs(elem, charset, &bytes[k * esize..], ptrs);
-                } else {
-                    check_shape(elem, item, "").map_err(|e| marshal::locate(e, epath))?;
-                }
-            }
-            marshal::write_ptr(&mut arena[slot_off..], buf.0);
+            write_ptr(&mut arena[slot_off..], p);
         }
-        Plan::ArrayByRef { elem, copy_in, .. } => {
-            let mut p = 0usize;
-            if *copy_in {
-                match v {
-                    Value::Null => {}
-                    Value::Array(items) => {
-                        let buf = alloc_elems(elem, charset, items.len(), frees)?;
-                        // SAFETY: as above.
-                        let bytes = unsafe { core::slice::from_raw_parts_mut(buf.0 as *mut u8, buf.1) };
-                        let (esize, _) = marshal::size_align(elem, charset)?;
-                        for (k, item) in items.iter().enumerate() {
-                            marshal::write(
-                                elem,
-                                charset,
-                                item,
-                                &mut bytes[k * esize..],
-                                frees,
-                                &format!("{here}[{k}]"),
-                            )?;
-                        }
-                        p = buf.0;
-                    }
-                    _ => {
-                        return Err(PinvokeError::ArgumentType { at: here.into(), expected: "an array or null".into() })
-                    }
-                }
-            }
-            marshal::write_ptr(&mut arena[inner_off..], p);
-            ptrs.push((StringRepr::LPStr, p));
+        Plan::ArrayByRef { copy_in, .. } => {
+            let p = match (copy_in, v) {
+                (false, _) | (true, Value::Null) => 0,
+                (true, Value::Array(items)) => array_to_native(elem, items, true, opts)?,
+                _ => return Err(PinvokeError::ArgumentType { at: String::new(), expected: "an array or null".into() }),
+            };
+            // [0]: the pointer the callee sees (and may replace); [1]: the marshaler's own array.
+            write_ptr(&mut arena[inner_off..], p);
+            write_ptr(&mut arena[inner_off + POINTER_SIZE..], p);
             let q = arena[inner_off..].as_mut_ptr() as usize;
-            marshal::write_ptr(&mut arena[slot_off..], q);
+            write_ptr(&mut arena[slot_off..], q);
         }
     }
     Ok(())
 }
 
-/// An [Out]-only value still has to be of the parameter's type.
-fn check_shape(ty: &TypeDesc, v: &Value, here: &str) -> Result<(), PinvokeError> {
-    let ok = match (ty, v) {
-        (_, Value::Null) => true,
-        (TypeDesc::Struct(_), Value::Struct(_)) => true,
-        (TypeDesc::String(_), Value::Str(_)) => true,
-        (TypeDesc::Bool(_), Value::Bool(_)) => true,
-        (TypeDesc::Char(_), Value::Char(_)) => true,
-        (TypeDesc::LpArray { .. }, Value::Array(_)) => true,
-        (TypeDesc::Prim(_) | TypeDesc::Pointer | TypeDesc::FnPtr | TypeDesc::Error | TypeDesc::Guid, _) => {
-            let mut scratch = [0u8; 16];
-            marshal::write(ty, CharSet::Ansi, v, &mut scratch, &mut Frees::default(), here).is_ok()
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(PinvokeError::ArgumentType { at: here.into(), expected: ty.display_name() })
-    }
-}
-
-/// Allocates `n` zeroed elements (CoTaskMem; never null, even for 0 elements).
-fn alloc_elems(elem: &TypeDesc, charset: CharSet, n: usize, frees: &mut Frees) -> Result<(usize, usize), PinvokeError> {
-    let (esize, _) = marshal::size_align(elem, charset)?;
-    let total = esize.checked_mul(n).ok_or(PinvokeError::BadArraySize { at: "array".into(), count: n as i128 })?;
-    let p = crate::alloc::co_task_mem_alloc(total);
-    if p.is_null() {
-        return Err(PinvokeError::Ffi("out of memory".into()));
-    }
-    // SAFETY: p has `total` (or 1) writable bytes.
-    unsafe { core::ptr::write_bytes(p as *mut u8, 0, total) };
-    frees.push(Owned::CoTaskMem(p));
-    Ok((p as usize, total))
-}
-
-/// Converts one argument back after the call (and settles native ownership).
-#[allow(clippy::too_many_arguments)]
-fn convert_out(
-    pp: &ParamPlan,
-    v: &mut Value,
-    counts: &[Option<i128>],
-    arena: &mut [u8],
-    frees: &mut Frees,
-    charset: CharSet,
-    i: usize,
-    before: &[(StringRepr, usize)],
-) -> Result<(), PinvokeError> {
-    convert_out_at(pp, v, counts, arena, frees, charset, before).map_err(|e| marshal::locate(e, || at(i, &pp.param)))
-}
-
-fn convert_out_at(
-    pp: &ParamPlan,
-    v: &mut Value,
-    counts: &[Option<i128>],
-    arena: &mut [u8],
-    frees: &mut Frees,
-    charset: CharSet,
-    before: &[(StringRepr, usize)],
-) -> Result<(), PinvokeError> {
-    let here = "";
-    let ty = &pp.param.ty;
+/// Frees what one converted argument's native form owns (`counted`: for a `ref`
+/// array the callee replaced, how many elements its array has, if known).
+///
+/// # Safety
+/// The slots hold what [`convert_in`] wrote, as the callee left them (its own
+/// allocations from the allocators the ABI names).
+unsafe fn cleanup(pp: &ParamPlan, v: &Value, arena: &mut [u8], counted: Option<usize>) {
     let (slot_off, _) = pp.slot;
-    let (inner_off, _) = pp.inner;
-    match &pp.plan {
+    let (inner_off, inner_size) = pp.inner;
+    let elem = &pp.elem;
+    let n_ours = match v {
+        Value::Array(items) => items.len(),
+        _ => 0,
+    };
+    // SAFETY: per the caller, in every arm: the slots hold this parameter's native form.
+    unsafe {
+        match pp.plan {
+            Plan::Direct { .. } => elem.destroy(&mut arena[slot_off..slot_off + elem.size()]),
+            Plan::ByRef { .. } | Plan::Class { .. } => {
+                if read_ptr(&arena[slot_off..]) != 0 {
+                    elem.destroy(&mut arena[inner_off..inner_off + inner_size]);
+                }
+            }
+            Plan::Array { .. } => free_array(elem, read_ptr(&arena[slot_off..]), n_ours),
+            Plan::ArrayByRef { .. } => {
+                let now = read_ptr(&arena[inner_off..]);
+                let ours = read_ptr(&arena[inner_off + POINTER_SIZE..]);
+                if now == ours {
+                    free_array(elem, ours, n_ours);
+                } else {
+                    // The callee replaced our array (it owns the old one now) with its own.
+                    let n = if elem.owns_native_memory() { counted.unwrap_or(0) } else { 0 };
+                    free_array(elem, now, n);
+                }
+            }
+        }
+    }
+}
+
+/// Converts one argument back after the call, then frees its native form.
+///
+/// # Safety
+/// As [`cleanup`]; pointers the callee left are valid native data of their form.
+unsafe fn convert_out(
+    pp: &ParamPlan,
+    v: &mut Value,
+    counts: &[Option<i128>],
+    arena: &mut [u8],
+    opts: &StringOptions,
+) -> Result<(), PinvokeError> {
+    let (slot_off, _) = pp.slot;
+    let (inner_off, inner_size) = pp.inner;
+    let elem = &pp.elem;
+    let mut counted = None;
+    let mut new_value = None;
+    let r = match pp.plan {
         Plan::Direct { pinned_utf16 } => {
-            if *pinned_utf16 {
+            if pinned_utf16 {
                 // The CLR passes a by-value UTF-16 string pinned: in-place changes
                 // of its characters are visible to the caller.
                 if let Value::Str(units) = v {
-                    let p = marshal::read_ptr(&arena[slot_off..]) as *const u16;
+                    let p = read_ptr(&arena[slot_off..]) as *const u16;
                     if !p.is_null() {
                         // SAFETY: p is the marshaler's own buffer of units.len() + 1 units.
                         let now = unsafe { core::slice::from_raw_parts(p, units.len()) };
@@ -752,104 +916,122 @@ fn convert_out_at(
             Ok(())
         }
         Plan::ByRef { copy_out, .. } | Plan::Class { copy_out, .. } => {
-            if matches!(pp.plan, Plan::Class { .. }) && matches!(v, Value::Null) {
-                return Ok(());
-            }
-            let b = &arena[inner_off..];
-            let r = if *copy_out {
-                // SAFETY: the slot holds the native form, filled by us or the callee.
-                unsafe { marshal::read(ty, charset, b, here) }.map(|nv| *v = nv)
-            } else {
+            if read_ptr(&arena[slot_off..]) == 0 || !copy_out {
                 Ok(())
-            };
-            // SAFETY: the slot's pointers are ours or the callee's allocations.
-            unsafe { marshal::reconcile(ty, charset, b, before, frees) };
-            r
+            } else {
+                // SAFETY: the slot holds the native form, filled by us or the callee.
+                unsafe { elem.from_native(&arena[inner_off..inner_off + inner_size], opts) }
+                    .map(|nv| *v = nv)
+                    .map_err(PinvokeError::from)
+            }
         }
-        Plan::Array { elem, copy_out, .. } => {
-            let Value::Array(items) = v else { return Ok(()) };
-            let p = marshal::read_ptr(&arena[slot_off..]);
-            let (esize, _) = marshal::size_align(elem, charset)?;
-            // SAFETY: our buffer of items.len() elements.
-            let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, esize * items.len()) };
-            let mut r = Ok(());
-            if *copy_out {
-                for (k, item) in items.iter_mut().enumerate() {
-                    // SAFETY: element k of our buffer, filled by us or the callee.
-                    match unsafe { marshal::read(elem, charset, &bytes[k * esize..], here) } {
-                        Ok(nv) => *item = nv,
-                        Err(e) => r = Err(e),
+        Plan::Array { copy_out, .. } => {
+            let p = read_ptr(&arena[slot_off..]);
+            match v {
+                Value::Array(items) if copy_out && p != 0 => {
+                    let esize = elem.size();
+                    let mut r = Ok(());
+                    for (k, item) in items.iter_mut().enumerate() {
+                        // SAFETY: element k of our buffer, filled by us or the callee.
+                        let b = unsafe { core::slice::from_raw_parts((p + k * esize) as *const u8, esize) };
+                        // SAFETY: as above.
+                        match unsafe { elem.from_native(b, opts) } {
+                            Ok(nv) => *item = nv,
+                            Err(e) if r.is_ok() => r = Err(PinvokeError::from(e).within(|| format!("[{k}]"))),
+                            Err(_) => {}
+                        }
                     }
+                    r
                 }
+                _ => Ok(()),
             }
-            if marshal::owns_memory(elem) {
-                let whole = TypeDesc::by_val_array(elem.clone(), items.len() as u32);
-                if !items.is_empty() {
-                    // SAFETY: the elements' pointers are ours or the callee's.
-                    unsafe { marshal::reconcile(&whole, charset, bytes, before, frees) };
-                }
-            }
-            r
         }
-        Plan::ArrayByRef { elem, size, copy_out, .. } => {
-            let p = marshal::read_ptr(&arena[inner_off..]);
-            let ours = before.first().map(|(_, q)| *q).unwrap_or(0);
-            if p != ours && ours != 0 {
-                // The callee replaced our array: it owns the old one now.
-                frees.disown(ours);
-            }
-            let theirs = p != 0 && p != ours;
-            if theirs {
-                frees.push(Owned::CoTaskMem(p as *mut c_void));
-            }
-            if !*copy_out {
-                return Ok(());
-            }
-            if p == 0 {
-                *v = Value::Null;
-                return Ok(());
-            }
-            let count = match size.size_param {
-                Some(k) => {
-                    let n = counts.get(k).copied().flatten().ok_or_else(|| PinvokeError::InvalidSignature {
-                        at: here.into(),
-                        reason: "SizeParamIndex names no integer argument".into(),
-                    })?;
-                    n + size.size_const as i128
+        Plan::ArrayByRef { size, copy_out, .. } => {
+            let p = read_ptr(&arena[inner_off..]);
+            if !copy_out {
+                Ok(())
+            } else if p == 0 {
+                new_value = Some(Value::Null);
+                Ok(())
+            } else {
+                // A callee that left our own array in place but reports more elements than it
+                // holds would make us read past our allocation: its length is known, so the
+                // count is checked against it.
+                let ours = read_ptr(&arena[inner_off + POINTER_SIZE..]);
+                let ours_len = match v {
+                    Value::Array(items) => items.len(),
+                    _ => 0,
+                };
+                let count = array_count(size, counts).and_then(|count| {
+                    if p == ours && count > ours_len {
+                        Err(PinvokeError::BadArraySize { at: String::new(), count: count as i128 })
+                    } else {
+                        Ok(count)
+                    }
+                });
+                // SAFETY: the callee left `count` elements at p (the signature's size rule), and
+                // when p is our own buffer the count was checked against its length above.
+                match count.and_then(|count| unsafe { read_array(elem, p, count, opts) }) {
+                    Ok(items) => {
+                        counted = Some(items.len());
+                        new_value = Some(Value::Array(items));
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
                 }
-                None if size.size_const > 0 => size.size_const as i128,
-                None => 1,
-            };
-            if !(0..=i32::MAX as i128).contains(&count) {
-                return Err(PinvokeError::BadArraySize { at: here.into(), count });
             }
-            // A callee that left our own array in place but reports more elements than it holds would
-            // make us read past our allocation: its size is known, so the count is checked against it.
-            let ours_len = match v {
-                Value::Array(items) => items.len() as i128,
-                _ => 0,
-            };
-            if p == ours && count > ours_len {
-                return Err(PinvokeError::BadArraySize { at: here.into(), count });
-            }
-            let (esize, _) = marshal::size_align(elem, charset)?;
-            // SAFETY: the callee promised `count` elements at p (the signature's size rule), and when p is
-            // our own buffer the count was checked against its length above.
-            let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, esize * count as usize) };
-            let mut items = Vec::with_capacity(count as usize);
-            for k in 0..count as usize {
-                // SAFETY: element k of the callee's array.
-                items.push(unsafe { marshal::read(elem, charset, &bytes[k * esize..], here)? });
-            }
-            if theirs && marshal::owns_memory(elem) && count > 0 {
-                let whole = TypeDesc::by_val_array(elem.clone(), count as u32);
-                // SAFETY: the callee's element strings are the caller's to free.
-                unsafe { marshal::reconcile(&whole, charset, bytes, &[], frees) };
-            }
-            *v = Value::Array(items);
-            Ok(())
         }
+    };
+    // Free what the native form owns now (the argument as passed still counts our own array).
+    // SAFETY: per the caller.
+    unsafe { cleanup(pp, v, arena, counted) };
+    if let Some(nv) = new_value {
+        *v = nv;
     }
+    r
+}
+
+/// Reads `count` elements of a native array at `p`.
+///
+/// # Safety
+/// `p` holds `count` valid native elements of `elem`.
+unsafe fn read_array(
+    elem: &ElementPlan,
+    p: usize,
+    count: usize,
+    opts: &StringOptions,
+) -> Result<Vec<Value>, PinvokeError> {
+    let esize = elem.size();
+    let mut items = Vec::with_capacity(count);
+    for k in 0..count {
+        // SAFETY: element k, per the caller.
+        let b = unsafe { core::slice::from_raw_parts((p + k * esize) as *const u8, esize) };
+        // SAFETY: as above.
+        let item =
+            unsafe { elem.from_native(b, opts) }.map_err(|e| PinvokeError::from(e).within(|| format!("[{k}]")))?;
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// The native→managed element count of a `ref`/`out` LPArray: SizeConst plus the
+/// SizeParamIndex argument after the call; neither given: one element.
+fn array_count(size: ArraySize, counts: &[Option<i128>]) -> Result<usize, PinvokeError> {
+    let count = match size.size_param {
+        Some(k) => {
+            let n = counts.get(k).copied().flatten().ok_or_else(|| PinvokeError::InvalidSignature {
+                at: String::new(),
+                reason: "SizeParamIndex names no integer argument".into(),
+            })?;
+            n + size.size_const as i128
+        }
+        None if size.size_const > 0 => size.size_const as i128,
+        None => 1,
+    };
+    if !(0..=i32::MAX as i128).contains(&count) {
+        return Err(PinvokeError::BadArraySize { at: String::new(), count });
+    }
+    Ok(count as usize)
 }
 
 /// `Marshal.PtrToString*`: the string of form `repr` (under `charset`) at `p`;
@@ -858,8 +1040,12 @@ fn convert_out_at(
 /// # Safety
 /// `p` is null or points to a valid string of that form.
 pub unsafe fn ptr_to_string(repr: StringRepr, charset: CharSet, p: *const c_void) -> Value {
+    let kind = NativeStringKind::resolve(repr, charset);
     // SAFETY: the caller's contract.
-    unsafe { marshal::read_string(marshal::string_form(repr, charset), p as usize) }
+    match unsafe { marshal_core::strings::read_native(kind, p, &StringOptions::default()) } {
+        Ok(Some(s)) => Value::Str(s.into_vec()),
+        Ok(None) | Err(_) => Value::Null,
+    }
 }
 
 /// `Marshal.PtrToStructure`: the managed value of `ty` from its native form at
@@ -871,9 +1057,9 @@ pub unsafe fn ptr_to_structure(ty: &TypeDesc, charset: CharSet, p: *const c_void
     if p.is_null() {
         return Err(PinvokeError::NullNotAllowed { at: "ptr_to_structure".into() });
     }
-    let (size, _) = marshal::size_align(ty, charset)?;
+    let elem = element_plan(ty, charset, "structure")?;
     // SAFETY: the caller's contract: `size` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, size) };
+    let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, elem.size()) };
     // SAFETY: as above.
-    unsafe { marshal::read(ty, charset, bytes, "structure") }
+    unsafe { elem.from_native(bytes, &StringOptions::default()) }.map_err(PinvokeError::from)
 }

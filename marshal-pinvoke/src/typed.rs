@@ -383,7 +383,7 @@ unsafe impl Ret for CoTaskMemStr {
         // SAFETY: a NUL-terminated string the callee handed over.
         let s = unsafe { CStr::from_ptr(n) }.to_string_lossy().into_owned();
         // SAFETY: ownership passed to the caller; freed once.
-        unsafe { crate::alloc::co_task_mem_free(n as *mut c_void) };
+        unsafe { marshal_core::alloc::CoTaskMem::free(n.cast()) };
         CoTaskMemStr(Some(s))
     }
 }

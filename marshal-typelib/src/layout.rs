@@ -3,7 +3,7 @@
 //! COM call signatures of `TypeDesc`s ([`ComSignature`]), so an interop layer can call any interface a type library
 //! describes, at run time.
 
-use marshal_core::{BoolRepr, InterfaceKind, LayoutKind, StringRepr, StructBuilder, TypeDesc, TypeSet, VarType};
+use marshal_core::{InterfaceKind, LayoutKind, StructBuilder, TypeDesc, TypeSet, VarType};
 
 use crate::error::{Result, TypeLibError};
 use crate::model::*;
@@ -228,35 +228,9 @@ fn safearray_vt(lib: &TypeLib, elem: &ElemType, resolver: &dyn Resolver) -> Resu
     })
 }
 
-/// The core descriptor of a base VARTYPE.
+/// The core descriptor of a base VARTYPE ([`TypeDesc::from_vartype`]).
 pub fn base_to_desc(vt: VarType) -> Result<TypeDesc> {
-    Ok(match vt {
-        VarType::I1 => TypeDesc::I8,
-        VarType::UI1 => TypeDesc::U8,
-        VarType::I2 => TypeDesc::I16,
-        VarType::UI2 => TypeDesc::U16,
-        VarType::I4 | VarType::INT => TypeDesc::I32,
-        VarType::UI4 | VarType::UINT => TypeDesc::U32,
-        VarType::I8 => TypeDesc::I64,
-        VarType::UI8 => TypeDesc::U64,
-        VarType::R4 => TypeDesc::F32,
-        VarType::R8 => TypeDesc::F64,
-        VarType::INT_PTR => TypeDesc::ISIZE,
-        VarType::UINT_PTR => TypeDesc::USIZE,
-        VarType::BOOL => TypeDesc::Bool(BoolRepr::VariantBool),
-        VarType::BSTR => TypeDesc::String(StringRepr::BStr),
-        VarType::LPSTR => TypeDesc::String(StringRepr::LPStr),
-        VarType::LPWSTR => TypeDesc::String(StringRepr::LPWStr),
-        VarType::VARIANT => TypeDesc::Variant,
-        VarType::DECIMAL => TypeDesc::Decimal,
-        VarType::CY => TypeDesc::Currency,
-        VarType::DATE => TypeDesc::Date,
-        VarType::ERROR | VarType::HRESULT => TypeDesc::Error,
-        VarType::UNKNOWN => TypeDesc::Interface(InterfaceKind::IUnknown),
-        VarType::DISPATCH => TypeDesc::Interface(InterfaceKind::IDispatch),
-        VarType::PTR => TypeDesc::Pointer,
-        other => return Err(TypeLibError::Unsupported(format!("{other:?} as a value"))),
-    })
+    TypeDesc::from_vartype(vt).ok_or_else(|| TypeLibError::Unsupported(format!("{vt:?} as a value")))
 }
 
 /// Size and alignment of a type description as `ITypeInfo` computes them for an alias (pointer-sized types take

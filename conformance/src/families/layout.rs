@@ -398,7 +398,7 @@ fn declare(
                     TypeDesc::by_val_array(elem_ty, count)
                 }
                 Some("SafeArray") => {
-                    let named = f.get("safearray_sub_type").and_then(Value::as_str).and_then(vartype_by_name);
+                    let named = f.get("safearray_sub_type").and_then(Value::as_str).and_then(VarType::from_base_name);
                     let vt = match named {
                         Some(vt) if vt != VarType::EMPTY => vt,
                         // No SafeArraySubType: the element type's own VARTYPE, as CoreCLR infers it.
@@ -565,38 +565,9 @@ fn field_type(
     Ok(Some(t))
 }
 
-/// `VT_I4` → VT_I4.
-fn vartype_by_name(name: &str) -> Option<VarType> {
-    Some(match name.trim_start_matches("VT_") {
-        "EMPTY" => VarType::EMPTY,
-        "I1" => VarType::I1,
-        "UI1" => VarType::UI1,
-        "I2" => VarType::I2,
-        "UI2" => VarType::UI2,
-        "I4" => VarType::I4,
-        "UI4" => VarType::UI4,
-        "INT" => VarType::INT,
-        "UINT" => VarType::UINT,
-        "I8" => VarType::I8,
-        "UI8" => VarType::UI8,
-        "R4" => VarType::R4,
-        "R8" => VarType::R8,
-        "BOOL" => VarType::BOOL,
-        "BSTR" => VarType::BSTR,
-        "VARIANT" => VarType::VARIANT,
-        "DECIMAL" => VarType::DECIMAL,
-        "CY" => VarType::CY,
-        "DATE" => VarType::DATE,
-        "ERROR" => VarType::ERROR,
-        "UNKNOWN" => VarType::UNKNOWN,
-        "DISPATCH" => VarType::DISPATCH,
-        _ => return None,
-    })
-}
-
 /// The VARTYPE of a managed array element (the CLR's default `SafeArraySubType`).
 fn element_vartype(elem: &str, sub: Option<&str>, types: &Map<String, Value>) -> Option<VarType> {
-    if let Some(vt) = sub.and_then(vartype_by_name) {
+    if let Some(vt) = sub.and_then(VarType::from_base_name) {
         return Some(vt);
     }
     Some(match elem {

@@ -664,31 +664,8 @@ mod mono {
     }
 
     fn sub_type(name: &str) -> Option<VarType> {
-        let base = name.strip_prefix("VT_")?;
-        Some(match base {
-            "I1" => VarType::I1,
-            "UI1" => VarType::UI1,
-            "I2" => VarType::I2,
-            "UI2" => VarType::UI2,
-            "I4" => VarType::I4,
-            "UI4" => VarType::UI4,
-            "I8" => VarType::I8,
-            "UI8" => VarType::UI8,
-            "INT" => VarType::INT,
-            "UINT" => VarType::UINT,
-            "R4" => VarType::R4,
-            "R8" => VarType::R8,
-            "BOOL" => VarType::BOOL,
-            "BSTR" => VarType::BSTR,
-            "VARIANT" => VarType::VARIANT,
-            "UNKNOWN" => VarType::UNKNOWN,
-            "DISPATCH" => VarType::DISPATCH,
-            "DECIMAL" => VarType::DECIMAL,
-            "CY" => VarType::CY,
-            "DATE" => VarType::DATE,
-            "ERROR" => VarType::ERROR,
-            _ => return None,
-        })
+        // VT_EMPTY is what the recording shows for "no SafeArraySubType".
+        name.strip_prefix("VT_").and_then(VarType::from_base_name).filter(|vt| *vt != VarType::EMPTY)
     }
 
     /// Builds the SAFEARRAY the marshaler passes for a managed array argument.

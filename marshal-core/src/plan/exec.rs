@@ -65,6 +65,18 @@ impl Kind {
         }
     }
 
+    /// Whether writing any value stores every byte of the native form (no
+    /// reliance on a zeroed buffer): false for a ByValTStr (its tail is left as it
+    /// is) and for a struct with padding.
+    pub(crate) fn writes_all_bytes(&self) -> bool {
+        match self {
+            Kind::ByValTStr { .. } => false,
+            Kind::Array { elem, .. } => elem.writes_all_bytes(),
+            Kind::Struct(p) => !p.zero_first,
+            _ => true,
+        }
+    }
+
     /// Whether the native form differs from the managed bytes.
     pub(crate) fn converts(&self) -> bool {
         match self {
@@ -249,8 +261,14 @@ pub(crate) fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], ctx: &Ctx<'_>) 
             put_ptr(out, *p as u64, ctx.ptr8);
             Ok(())
         }
-        (Kind::Pointer, Value::Null) => Ok(()),
-        (Kind::Str(_), Value::Null) => Ok(()),
+        (Kind::Pointer, Value::Null) => {
+            put_ptr(out, 0, ctx.ptr8);
+            Ok(())
+        }
+        (Kind::Str(_), Value::Null) => {
+            put_host_ptr(out, core::ptr::null_mut());
+            Ok(())
+        }
         (Kind::Str(k), Value::Str(units)) => {
             let s = NativeString::from_wide(*k, units, &ctx.opts.ansi).map_err(string_error)?;
             put_host_ptr(out, s.into_raw());
@@ -266,7 +284,10 @@ pub(crate) fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], ctx: &Ctx<'_>) 
             write_variant(out, var);
             Ok(())
         }
-        (Kind::SafeArray(_), Value::Null) => Ok(()),
+        (Kind::SafeArray(_), Value::Null) => {
+            put_host_ptr(out, core::ptr::null_mut());
+            Ok(())
+        }
         (Kind::SafeArray(vt), Value::Array(items)) => {
             let psa = safearray::array_to_native(*vt, items, ctx)?;
             put_host_ptr(out, psa.cast());
@@ -292,21 +313,38 @@ pub(crate) fn write_kind(kind: &Kind, v: &Value, out: &mut [u8], ctx: &Ctx<'_>) 
             put(out, d.0.to_le_bytes());
             Ok(())
         }
-        (Kind::Interface(_), Value::Null) => Ok(()),
+        (Kind::Interface(_), Value::Null) => {
+            put_host_ptr(out, core::ptr::null_mut());
+            Ok(())
+        }
         (Kind::Interface(k), Value::Interface(obj)) => {
             let p = interface_to_native(obj, *k)?;
             put_host_ptr(out, p);
             Ok(())
         }
-        // CoreCLR zero-fills a null ByValArray (the buffer is already zero).
-        (Kind::Array { .. } | Kind::AnsiChars { .. }, Value::Null) => Ok(()),
+        // CoreCLR zero-fills a null ByValArray.
+        (Kind::Array { count, stride, .. }, Value::Null) => {
+            out[..(*count * *stride) as usize].fill(0);
+            Ok(())
+        }
+        (Kind::AnsiChars { count }, Value::Null) => {
+            out[..*count as usize].fill(0);
+            Ok(())
+        }
         (Kind::Array { elem, count, stride }, Value::Array(items)) => {
             if items.len() < *count as usize {
                 return Err(invalid(format!("array of {} elements is shorter than SizeConst = {count}", items.len())));
             }
             for (i, item) in items.iter().take(*count as usize).enumerate() {
-                write_kind(elem, item, &mut out[i * *stride as usize..], ctx)
-                    .map_err(|e| e.within(&format!("[{i}]")))?;
+                if let Err(e) = write_kind(elem, item, &mut out[i * *stride as usize..], ctx) {
+                    if elem.owns() {
+                        for k in 0..i {
+                            // SAFETY: elements ..i were written just now.
+                            unsafe { destroy_kind(elem, &mut out[k * *stride as usize..]) };
+                        }
+                    }
+                    return Err(e.within(&format!("[{i}]")));
+                }
             }
             Ok(())
         }
@@ -383,7 +421,7 @@ fn write_prim(p: Prim, v: &Value, ptr8: bool, out: &mut [u8]) -> Option<()> {
             }
             put_ptr(out, *x, ptr8)
         }
-        (Prim::ISize | Prim::USize, Value::Null) => {}
+        (Prim::ISize | Prim::USize, Value::Null) => put_ptr(out, 0, ptr8),
         _ => return None,
     }
     Some(())
@@ -537,12 +575,8 @@ pub(crate) unsafe fn destroy_kind(kind: &Kind, b: &mut [u8]) {
                 unsafe { destroy_kind(elem, &mut b[i * *stride as usize..]) };
             }
         }
-        Kind::Struct(p) if p.owns_native_memory => {
-            for op in &p.ops {
-                // SAFETY: forwarded contract, field by field.
-                unsafe { destroy_kind(&op.kind, &mut b[op.offset as usize..]) };
-            }
-        }
+        // SAFETY: forwarded contract; a nested struct lies whole inside its field.
+        Kind::Struct(p) => unsafe { p.destroy_fields(b) },
         _ => {}
     }
 }

@@ -56,7 +56,7 @@ use crate::hresult::Hresult;
 use crate::layout::{Layout, LayoutError, Target};
 use crate::safearray::SafeArrayError;
 use crate::strings::{StringError, StringOptions};
-use crate::types::{CharSet, StructDesc, TypeDesc};
+use crate::types::{CharSet, Prim, StructDesc, TypeDesc};
 use crate::value::Value;
 
 use exec::{Ctx, Kind};
@@ -207,6 +207,73 @@ struct FieldOp {
     name: Arc<str>,
     offset: u32,
     kind: Kind,
+    /// The number fields of the host's width, converted without the general dispatch.
+    fast: Fast,
+}
+
+/// A number field, flattened for the hot loop of [`Plan::write`]: one byte to
+/// compare instead of two nested matches and a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fast {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+    /// A string pointer.
+    Str,
+    /// Anything else: [`exec::write_kind`].
+    No,
+}
+
+impl Fast {
+    fn of(kind: &Kind) -> Fast {
+        match kind {
+            Kind::Prim(p) => match p {
+                Prim::I8 => Fast::I8,
+                Prim::U8 => Fast::U8,
+                Prim::I16 => Fast::I16,
+                Prim::U16 => Fast::U16,
+                Prim::I32 => Fast::I32,
+                Prim::U32 => Fast::U32,
+                Prim::I64 => Fast::I64,
+                Prim::U64 => Fast::U64,
+                Prim::F32 => Fast::F32,
+                Prim::F64 => Fast::F64,
+                Prim::ISize | Prim::USize => Fast::No,
+            },
+            Kind::Str(_) => Fast::Str,
+            _ => Fast::No,
+        }
+    }
+}
+
+/// Loads `N` bytes at `b[off..off + N]`.
+///
+/// # Safety
+/// `off + N <= b.len()`.
+#[inline(always)]
+unsafe fn load<const N: usize>(b: &[u8], off: usize) -> [u8; N] {
+    debug_assert!(off + N <= b.len());
+    // SAFETY: in bounds per the caller; `[u8; N]` has alignment 1.
+    unsafe { b.as_ptr().add(off).cast::<[u8; N]>().read() }
+}
+
+/// Stores `b` at `out[off..off + N]`.
+///
+/// # Safety
+/// `off + N <= out.len()`.
+#[inline(always)]
+unsafe fn store<const N: usize>(out: &mut [u8], off: usize, b: [u8; N]) -> bool {
+    debug_assert!(off + N <= out.len());
+    // SAFETY: in bounds per the caller; `[u8; N]` has alignment 1.
+    unsafe { out.as_mut_ptr().add(off).cast::<[u8; N]>().write(b) };
+    true
 }
 
 /// A compiled struct plan (see the module docs).
@@ -245,8 +312,13 @@ pub struct Plan {
     ops: Vec<FieldOp>,
     blittable: bool,
     owns_native_memory: bool,
+    /// The fields whose native form owns memory: the only ones destroy visits.
+    owning: Vec<usize>,
     /// Explicit layout with fields sharing bytes (a union).
     overlapping: bool,
+    /// Whether to-native must zero the buffer first: padding, a union, or a field
+    /// form that leaves bytes unwritten (a ByValTStr's tail).
+    zero_first: bool,
 }
 
 impl Plan {
@@ -317,14 +389,11 @@ impl Plan {
             return Err(PlanError::BufferTooSmall { needed: size, given: out.len() });
         }
         let out = &mut out[..size];
-        out.fill(0);
-        let r = self.write(value, out, &Ctx::new(self.target, opts));
-        if r.is_err() && self.owns_native_memory {
-            // SAFETY: `out` was zero-filled and only this plan wrote into it, so every
-            // owned slot is null / VT_EMPTY or owned by a completed field conversion.
-            unsafe { self.destroy(out) };
+        if self.zero_first {
+            out.fill(0);
         }
-        r
+        // On error `write` has freed what the fields before the failing one allocated.
+        self.write(value, out, &Ctx::new(self.target, opts))
     }
 
     /// `PtrToStructure` with the default [`StringOptions`].
@@ -363,42 +432,154 @@ impl Plan {
     /// `bytes` must hold a native struct of this type whose owned pointer fields
     /// are null or were allocated with the allocators the ABI names for them.
     pub unsafe fn destroy(&self, bytes: &mut [u8]) {
-        if !self.owns_native_memory || bytes.len() < self.size() {
-            return;
+        if bytes.len() >= self.size() {
+            // SAFETY: forwarded contract.
+            unsafe { self.destroy_fields(bytes) };
         }
-        for op in &self.ops {
+    }
+
+    /// Frees what the owning fields hold.
+    ///
+    /// # Safety
+    /// As [`Plan::destroy`]; `bytes` holds at least the struct.
+    pub(crate) unsafe fn destroy_fields(&self, bytes: &mut [u8]) {
+        for &i in &self.owning {
+            let op = &self.ops[i];
             // SAFETY: forwarded contract, field by field.
             unsafe { exec::destroy_kind(&op.kind, &mut bytes[op.offset as usize..]) };
         }
     }
 
-    fn write(&self, value: &Value, out: &mut [u8], ctx: &Ctx<'_>) -> Result<(), PlanError> {
+    /// Converts every field; on error frees what the fields before the failing one
+    /// allocated (the failing one frees its own), so nothing stays allocated.
+    pub(crate) fn write(&self, value: &Value, out: &mut [u8], ctx: &Ctx<'_>) -> Result<(), PlanError> {
         let Value::Struct(fields) = value else {
             return Err(exec::mismatch(&format!("struct {}", self.name)));
         };
+        // Every field lies inside the struct's size (the layout guarantees it): checked
+        // once here, not per field.
+        assert!(out.len() >= self.size(), "a plan writes into at least its size");
+        if fields.len() == self.ops.len() {
+            // The usual case: the value's fields in declaration order, named with the
+            // plan's own `Arc`s (compared by address) or equal names.
+            for (i, (op, (n, v))) in self.ops.iter().zip(fields).enumerate() {
+                if !(Arc::ptr_eq(n, &op.name) || *n == op.name) {
+                    // Not in declaration order after all: start again by name.
+                    self.free_fields(out, i);
+                    return self.write_by_name(fields, out, ctx);
+                }
+                // Numbers are most fields: stored here, without the general dispatch.
+                let off = op.offset as usize;
+                // SAFETY: every `store` is a number field, whose bytes lie inside the struct;
+                // `out` holds at least the struct (asserted above).
+                let done = unsafe {
+                    match (op.fast, v) {
+                        (Fast::No, _) => false,
+                        (Fast::I32, Value::I32(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::F64, Value::F64(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::I64, Value::I64(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::U32, Value::U32(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::U8, Value::U8(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::I16, Value::I16(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::U16, Value::U16(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::I8, Value::I8(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::U64, Value::U64(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::F32, Value::F32(x)) => store(out, off, x.to_le_bytes()),
+                        (Fast::Str, Value::Str(units)) => {
+                            // Strings are the next most common fields.
+                            self.write_str(i, op, units, out, ctx)?;
+                            true
+                        }
+                        _ => false,
+                    }
+                };
+                if !done {
+                    self.write_field(i, op, v, out, ctx)?;
+                }
+            }
+            Ok(())
+        } else {
+            self.write_by_name(fields, out, ctx)
+        }
+    }
+
+    /// A string field; on error the fields before it are freed.
+    #[inline(never)]
+    fn write_str(&self, i: usize, op: &FieldOp, units: &[u16], out: &mut [u8], ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        let Kind::Str(k) = op.kind else { unreachable!("Fast::Str is only given to string fields") };
+        match crate::strings::NativeString::from_wide(k, units, &ctx.opts.ansi) {
+            Ok(s) => {
+                let off = op.offset as usize;
+                out[off..off + core::mem::size_of::<usize>()].copy_from_slice(&(s.into_raw() as usize).to_ne_bytes());
+                Ok(())
+            }
+            Err(e) => Err(self.undo(out, i, exec::string_error(e).within(&op.name))),
+        }
+    }
+
+    /// One field through the general dispatch; on error the fields before it are freed.
+    #[inline(never)]
+    fn write_field(&self, i: usize, op: &FieldOp, v: &Value, out: &mut [u8], ctx: &Ctx<'_>) -> Result<(), PlanError> {
+        exec::write_kind(&op.kind, v, &mut out[op.offset as usize..], ctx)
+            .map_err(|e| self.undo(out, i, e.within(&op.name)))
+    }
+
+    /// [`Plan::write`] for a value whose fields are not in declaration order.
+    #[cold]
+    fn write_by_name(&self, fields: &[(Arc<str>, Value)], out: &mut [u8], ctx: &Ctx<'_>) -> Result<(), PlanError> {
         for (i, op) in self.ops.iter().enumerate() {
-            // Fields are expected in declaration order; fall back to a lookup by name.
-            let v = match fields.get(i) {
-                Some((n, v)) if Arc::ptr_eq(n, &op.name) || *n == op.name => v,
-                _ => fields
-                    .iter()
-                    .find(|(n, _)| *n == op.name)
-                    .map(|(_, v)| v)
-                    .ok_or_else(|| exec::mismatch("a value").within(&op.name))?,
+            let Some((_, v)) = fields.iter().find(|(n, _)| *n == op.name) else {
+                return Err(self.undo(out, i, exec::mismatch("a value").within(&op.name)));
             };
-            exec::write_kind(&op.kind, v, &mut out[op.offset as usize..], ctx).map_err(|e| e.within(&op.name))?;
+            self.write_field(i, op, v, out, ctx)?;
         }
         Ok(())
+    }
+
+    /// The error path of [`Plan::write`]: frees what fields `..failed` allocated.
+    #[cold]
+    fn undo(&self, out: &mut [u8], failed: usize, e: PlanError) -> PlanError {
+        self.free_fields(out, failed);
+        e
+    }
+
+    /// Frees what fields `..upto` (just written by `write`) allocated.
+    #[cold]
+    fn free_fields(&self, out: &mut [u8], upto: usize) {
+        for &i in self.owning.iter().take_while(|&&i| i < upto) {
+            let op = &self.ops[i];
+            // SAFETY: these fields were written by `write` just now.
+            unsafe { exec::destroy_kind(&op.kind, &mut out[op.offset as usize..]) };
+        }
     }
 
     /// # Safety
     /// As [`Plan::from_native_with`].
     unsafe fn read(&self, bytes: &[u8], ctx: &Ctx<'_>) -> Result<Value, PlanError> {
+        assert!(bytes.len() >= self.size(), "a plan reads at least its size");
         let mut fields = Vec::with_capacity(self.ops.len());
         for op in &self.ops {
-            // SAFETY: forwarded contract, field by field.
-            let v = unsafe { exec::read_kind(&op.kind, &bytes[op.offset as usize..], ctx) }
-                .map_err(|e| e.within(&op.name))?;
+            let off = op.offset as usize;
+            // SAFETY: every `load` is a number field, whose bytes lie inside the struct;
+            // `bytes` holds at least the struct (asserted above). Other fields: the caller's contract.
+            let v = unsafe {
+                match op.fast {
+                    Fast::I32 => Value::I32(i32::from_le_bytes(load(bytes, off))),
+                    Fast::F64 => Value::F64(f64::from_le_bytes(load(bytes, off))),
+                    Fast::I64 => Value::I64(i64::from_le_bytes(load(bytes, off))),
+                    Fast::U32 => Value::U32(u32::from_le_bytes(load(bytes, off))),
+                    Fast::U8 => Value::U8(load::<1>(bytes, off)[0]),
+                    Fast::I16 => Value::I16(i16::from_le_bytes(load(bytes, off))),
+                    Fast::U16 => Value::U16(u16::from_le_bytes(load(bytes, off))),
+                    Fast::I8 => Value::I8(load::<1>(bytes, off)[0] as i8),
+                    Fast::U64 => Value::U64(u64::from_le_bytes(load(bytes, off))),
+                    Fast::F32 => Value::F32(f32::from_le_bytes(load(bytes, off))),
+                    // SAFETY: forwarded contract.
+                    Fast::Str | Fast::No => {
+                        exec::read_kind(&op.kind, &bytes[off..], ctx).map_err(|e| e.within(&op.name))?
+                    }
+                }
+            };
             fields.push((op.name.clone(), v));
         }
         if self.overlapping {
@@ -449,10 +630,14 @@ fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
     let layout = Layout::for_target(&ty, target)?;
     let mut ops = Vec::with_capacity(s.fields().len());
     let mut owns = false;
+    let mut writes_all = true;
+    let host = target.pointer_width == Target::host().pointer_width;
     for (f, fl) in s.fields().iter().zip(layout.fields()) {
         let kind = exec::kind_of(&f.ty, s.charset(), target).map_err(|e| e.within(&f.name))?;
         owns |= kind.owns();
-        ops.push(FieldOp { name: f.name.clone(), offset: fl.offset, kind });
+        writes_all &= kind.writes_all_bytes();
+        let fast = if host { Fast::of(&kind) } else { Fast::No };
+        ops.push(FieldOp { name: f.name.clone(), offset: fl.offset, kind, fast });
     }
     let mut overlapping = false;
     for (i, a) in layout.fields().iter().enumerate() {
@@ -460,7 +645,12 @@ fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
             overlapping |= a.offset < b.offset + b.size && b.offset < a.offset + a.size;
         }
     }
+    let field_bytes: u64 = layout.fields().iter().map(|f| f.size as u64).sum();
+    let padded = field_bytes != layout.size() as u64;
+    let owning = ops.iter().enumerate().filter(|(_, op)| op.kind.owns()).map(|(i, _)| i).collect();
     Ok(Plan {
+        owning,
+        zero_first: padded || overlapping || !writes_all,
         overlapping,
         name: Arc::from(s.name()),
         size: layout.size(),
@@ -489,7 +679,7 @@ fn compile(s: &Arc<StructDesc>, target: Target) -> Result<Plan, PlanError> {
 /// // SAFETY: as above.
 /// unsafe { p.destroy(&mut slot) };
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ElementPlan {
     kind: Kind,
     size: u32,
@@ -544,12 +734,8 @@ impl ElementPlan {
             return Err(PlanError::BufferTooSmall { needed: size, given: out.len() });
         }
         out[..size].fill(0);
-        let r = exec::write_kind(&self.kind, v, &mut out[..size], &Ctx::new(self.target, opts));
-        if r.is_err() && self.kind.owns() {
-            // SAFETY: zero-filled, then written only by this plan.
-            unsafe { exec::destroy_kind(&self.kind, &mut out[..size]) };
-        }
-        r
+        // On error the conversion has freed what it allocated.
+        exec::write_kind(&self.kind, v, &mut out[..size], &Ctx::new(self.target, opts))
     }
 
     /// Reads the value from `b[..size]`; the native form keeps what it owns.

@@ -5,10 +5,10 @@
 
 use super::exec::{self, Ctx, Kind};
 use super::PlanError;
+use crate::layout::Target;
 use crate::safearray::marshal::SafeArrayMarshaler;
 use crate::safearray::{validate, SafeArray, SafeArrayError, SAFEARRAY};
-use crate::strings::NativeStringKind;
-use crate::types::{BoolRepr, InterfaceKind, Prim};
+use crate::types::{CharSet, TypeDesc};
 use crate::value::Value;
 use crate::vartype::VarType;
 
@@ -16,31 +16,12 @@ fn sa_error(error: SafeArrayError) -> PlanError {
     PlanError::SafeArray { path: String::new(), error }
 }
 
-/// The element conversion of a SAFEARRAY of `vt`; `None` for element types a
-/// runtime value cannot describe (VT_RECORD needs an IRecordInfo).
+/// The element conversion of a SAFEARRAY of `vt` (the same as a field of the
+/// element's type, [`TypeDesc::from_vartype`]); `None` for element types a runtime
+/// value cannot describe (VT_RECORD needs an IRecordInfo).
 pub(super) fn element_kind(vt: VarType) -> Option<Kind> {
-    Some(match vt {
-        VarType::I1 => Kind::Prim(Prim::I8),
-        VarType::UI1 => Kind::Prim(Prim::U8),
-        VarType::I2 => Kind::Prim(Prim::I16),
-        VarType::UI2 => Kind::Prim(Prim::U16),
-        VarType::I4 | VarType::INT => Kind::Prim(Prim::I32),
-        VarType::UI4 | VarType::UINT => Kind::Prim(Prim::U32),
-        VarType::I8 => Kind::Prim(Prim::I64),
-        VarType::UI8 => Kind::Prim(Prim::U64),
-        VarType::R4 => Kind::Prim(Prim::F32),
-        VarType::R8 => Kind::Prim(Prim::F64),
-        VarType::BOOL => Kind::Bool(BoolRepr::VariantBool),
-        VarType::ERROR => Kind::Error,
-        VarType::CY => Kind::Currency,
-        VarType::DATE => Kind::Date,
-        VarType::DECIMAL => Kind::Decimal,
-        VarType::BSTR => Kind::Str(NativeStringKind::BStr),
-        VarType::VARIANT => Kind::Variant,
-        VarType::UNKNOWN => Kind::Interface(InterfaceKind::IUnknown),
-        VarType::DISPATCH => Kind::Interface(InterfaceKind::IDispatch),
-        _ => return None,
-    })
+    let desc = TypeDesc::from_vartype(vt)?;
+    exec::kind_of(&desc, CharSet::Unicode, Target::host()).ok()
 }
 
 /// A new SAFEARRAY of `vt` holding `items` (the CLR's managed-to-native array

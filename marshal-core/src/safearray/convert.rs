@@ -86,10 +86,13 @@ impl SafeArray {
         let cb = array.element_size() as usize;
         let base = array.data_ptr() as *mut u8;
         if T::PLAIN {
+            // A compile-time size: each copy is one load and one store.
+            let size = core::mem::size_of::<T>();
+            debug_assert_eq!(size, cb);
             let src = data.as_ptr() as *const u8;
             for_each_transposed(&counts, |cell, row| {
-                // SAFETY: PLAIN: T's bytes are the element; cell, row < len.
-                unsafe { core::ptr::copy_nonoverlapping(src.add(row * cb), base.add(cell * cb), cb) };
+                // SAFETY: PLAIN: T's bytes are the element (size == cb); cell, row < len.
+                unsafe { core::ptr::copy_nonoverlapping(src.add(row * size), base.add(cell * size), size) };
             });
             return Ok(array);
         }
@@ -173,11 +176,13 @@ impl SafeArray {
         let base = self.data_ptr() as *const u8;
         let counts: Vec<usize> = info.bounds.iter().map(|b| b.count as usize).collect();
         if T::PLAIN {
+            let size = core::mem::size_of::<T>();
+            debug_assert_eq!(size, cb);
             let mut out: Vec<T> = Vec::with_capacity(info.len);
             let dst = out.as_mut_ptr() as *mut u8;
             for_each_transposed(&counts, |cell, row| {
-                // SAFETY: PLAIN: each element is a valid T byte for byte; cell, row < len.
-                unsafe { core::ptr::copy_nonoverlapping(base.add(cell * cb), dst.add(row * cb), cb) };
+                // SAFETY: PLAIN: each element is a valid T byte for byte (size == cb); cell, row < len.
+                unsafe { core::ptr::copy_nonoverlapping(base.add(cell * size), dst.add(row * size), size) };
             });
             // SAFETY: every one of the len slots was written exactly once.
             unsafe { out.set_len(info.len) };
@@ -240,7 +245,7 @@ impl SafeArray {
 /// (`row`, last dimension fastest).
 pub(crate) fn for_each_transposed(counts: &[usize], mut visit: impl FnMut(usize, usize)) {
     let total: usize = counts.iter().product();
-    if total == 0 {
+    if total == 0 || counts.is_empty() {
         return;
     }
     let n = counts.len();

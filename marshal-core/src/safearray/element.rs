@@ -195,7 +195,7 @@ unsafe impl FromElement for String {
         // SAFETY: per the trait contract, `src` holds a null or valid BSTR.
         unsafe {
             let b = (src as *const *const u16).read_unaligned();
-            Ok(crate::bstr::BstrRef::from_raw(b).to_string_lossy())
+            Ok(crate::strings::transcode::utf16_to_string(crate::bstr::BstrRef::from_raw(b).as_wide()))
         }
     }
 }
@@ -271,5 +271,38 @@ unsafe impl ToElement for crate::variant::Variant {
         // SAFETY: per the trait contract; `self` is a valid VARIANT.
         let hr = unsafe { super::elements::variant_copy(dst, self.as_ptr() as *const u8) };
         hr.ok().map_err(SafeArrayError::Element)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Interface elements: `Option<ComRef>` for VT_UNKNOWN.
+// ---------------------------------------------------------------------------
+
+// SAFETY: VT_UNKNOWN elements are `IUnknown*` (VT_DISPATCH arrays are not accepted: an
+// element written there must be an IDispatch, which a ComRef does not promise).
+unsafe impl ElementType for Option<crate::iunknown::ComRef> {
+    const VARTYPE: VarType = VarType::UNKNOWN;
+    const ELEMENT_SIZE: usize = PTR_SIZE;
+}
+
+// SAFETY: a new reference (AddRef); the element keeps its own.
+unsafe impl FromElement for Option<crate::iunknown::ComRef> {
+    unsafe fn read_element(src: *const u8) -> Result<Self, SafeArrayError> {
+        // SAFETY: per the trait contract, `src` holds a null or live interface pointer.
+        unsafe { Ok(crate::iunknown::ComRef::from_borrowed((src as *const *mut core::ffi::c_void).read_unaligned())) }
+    }
+}
+
+// SAFETY: AddRef on the new pointer, Release on the old one, as SafeArrayPutElement.
+unsafe impl ToElement for Option<crate::iunknown::ComRef> {
+    unsafe fn write_element(&self, dst: *mut u8) -> Result<(), SafeArrayError> {
+        let new = self.as_ref().map_or(core::ptr::null_mut(), |c| c.clone().into_raw());
+        // SAFETY: per the trait contract, `dst` holds a null or owned interface pointer.
+        unsafe {
+            let slot = dst as *mut *mut core::ffi::c_void;
+            super::elements::interface_release(slot.read_unaligned());
+            slot.write_unaligned(new);
+        }
+        Ok(())
     }
 }

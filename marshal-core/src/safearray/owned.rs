@@ -260,16 +260,20 @@ impl SafeArray {
             if idx.len() != dims {
                 return None;
             }
-            let cell = if dims == 1 {
-                let b = *raw::bound_ptr(psa, 0);
-                let off = (idx[0] as i64).wrapping_sub(b.lLbound as i64);
-                if off < 0 || off >= b.cElements as i64 {
+            // Dimension 1 fastest; bound `dims - d` is stored at rgsabound[dims - d]. Every
+            // offset is below its count and the product of the counts fits (a consistent
+            // array), so the sums cannot overflow.
+            let mut cell = 0usize;
+            let mut stride = 1usize;
+            for (d, &index) in idx.iter().enumerate() {
+                let b = *raw::bound_ptr(psa, dims - 1 - d);
+                let off = (index as i64).wrapping_sub(b.lLbound as i64);
+                if (off as u64) >= b.cElements as u64 {
                     return None;
                 }
-                off as usize
-            } else {
-                raw::cell_of(psa, idx.as_ptr()).ok()?
-            };
+                cell += off as usize * stride;
+                stride *= b.cElements as usize;
+            }
             let data = (*psa).pvData as *mut u8;
             if data.is_null() || (*psa).fFeatures & raw::FADF_DATADELETED != 0 {
                 return None;

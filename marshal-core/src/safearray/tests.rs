@@ -1092,6 +1092,31 @@ fn interface_elements_of_owned_arrays_are_released_on_drop() {
 }
 
 #[test]
+fn com_ref_elements_count_references() {
+    use crate::iunknown::ComRef;
+    let obj = FakeUnknown::new();
+    {
+        let r = unsafe { ComRef::from_borrowed(obj.ptr()) };
+        assert_eq!(obj.refs.get(), 2);
+        let mut a = SafeArray::from_slice(&[r.clone(), None]).unwrap();
+        assert_eq!(a.vartype(), Some(VarType::UNKNOWN));
+        assert_eq!(obj.refs.get(), 3);
+        let got = a.get::<Option<ComRef>>(&[0]).unwrap();
+        assert_eq!(got.as_ref().map(ComRef::as_raw), Some(obj.ptr()));
+        assert_eq!(obj.refs.get(), 4);
+        drop(got);
+        a.put(&[1], &r).unwrap();
+        assert_eq!(obj.refs.get(), 4);
+        a.put(&[0], &None).unwrap();
+        assert_eq!(obj.refs.get(), 3);
+        // VT_DISPATCH arrays do not take ComRefs (an element there must be an IDispatch).
+        let mut d = SafeArray::new(VarType::DISPATCH, &[Bound::zero_based(1)]).unwrap();
+        assert!(matches!(d.put(&[0], &r), Err(SafeArrayError::TypeMismatch { .. })));
+    }
+    assert_eq!(obj.refs.get(), 1);
+}
+
+#[test]
 fn marshal_type_and_rank_checks() {
     use super::marshal::*;
     let m = SafeArrayMarshaler::new(VarType::I4).with_rank(1);
