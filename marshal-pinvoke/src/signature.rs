@@ -1003,8 +1003,24 @@ unsafe fn convert_out(
                 new_value = Some(Value::Null);
                 Ok(())
             } else {
-                // SAFETY: the callee left `count` elements at p (the signature's size rule).
-                match array_count(size, counts).and_then(|count| unsafe { read_array(elem, p, count, opts) }) {
+                // A callee that left our own array in place but reports more elements than it
+                // holds would make us read past our allocation: its length is known, so the
+                // count is checked against it.
+                let ours = read_ptr(&arena[inner_off + POINTER_SIZE..]);
+                let ours_len = match v {
+                    Value::Array(items) => items.len(),
+                    _ => 0,
+                };
+                let count = array_count(size, counts).and_then(|count| {
+                    if p == ours && count > ours_len {
+                        Err(PinvokeError::BadArraySize { at: String::new(), count: count as i128 })
+                    } else {
+                        Ok(count)
+                    }
+                });
+                // SAFETY: the callee left `count` elements at p (the signature's size rule), and
+                // when p is our own buffer the count was checked against its length above.
+                match count.and_then(|count| unsafe { read_array(elem, p, count, opts) }) {
                     Ok(items) => {
                         counted = Some(items.len());
                         new_value = Some(Value::Array(items));

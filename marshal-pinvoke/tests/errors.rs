@@ -184,3 +184,29 @@ fn preserve_sig_false_turns_the_hresult_into_a_result_and_the_retval_into_the_va
         PinvokeError::Hresult(marshal_pinvoke::core::Hresult(0x8007_0057u32 as i32))
     );
 }
+
+/// Keeps the caller's array but reports more elements than it holds.
+extern "C" fn claims_more(_arr: *mut *mut i32, n: *mut i32) {
+    // SAFETY: the marshaler passes a valid `ref int` slot.
+    unsafe { *n = 1000 };
+}
+
+/// Found by the `pinvoke_signature` fuzz target: a `ref` LPArray sized by a `ref` count that the callee
+/// raised while leaving the caller's own buffer in place was read past the buffer's end.
+#[test]
+fn a_count_beyond_our_own_array_is_an_error_not_an_overread() {
+    let sig = Signature::new(None)
+        .param(Param::by_ref("arr", TypeDesc::lp_array(TypeDesc::I32, 0, Some(1))))
+        .param(Param::by_ref("n", TypeDesc::I32));
+    // SAFETY: `claims_more` is void(int**, int*).
+    let f = unsafe { sig.bind_address(claims_more as *const ()) }.unwrap();
+    let mut args = [Value::Array(vec![Value::I32(1), Value::I32(2), Value::I32(3)]), Value::I32(3)];
+    assert!(matches!(f.call(&mut args), Err(PinvokeError::BadArraySize { count: 1000, .. })));
+    // SizeConst elements beyond an empty array of ours: the same.
+    let sig = Signature::new(None).param(Param::by_ref("arr", TypeDesc::lp_array(TypeDesc::I32, 4, None)));
+    // SAFETY: a callee that touches nothing fits void(int**).
+    let f = unsafe { sig.bind_address(leaves_alone as *const ()) }.unwrap();
+    assert!(matches!(f.call(&mut [Value::Array(vec![])]), Err(PinvokeError::BadArraySize { count: 4, .. })));
+}
+
+extern "C" fn leaves_alone(_arr: *mut *mut i32) {}

@@ -1213,6 +1213,28 @@ pub unsafe fn safe_array_get_record_info(psa: *mut SAFEARRAY, prec: *mut *mut c_
     Hresult::S_OK
 }
 
+/// The element kind flags, hidden type information and IRecordInfo of `src`, onto a fresh `dst` that holds
+/// no elements.
+///
+/// # Safety
+///
+/// Both valid descriptors with their hidden areas; `dst` has no initialised elements.
+unsafe fn copy_type_info(src: *mut SAFEARRAY, dst: *mut SAFEARRAY) {
+    // SAFETY: per the caller.
+    unsafe {
+        let features = (*src).fFeatures;
+        (*dst).fFeatures = ((*dst).fFeatures & FADF_CREATEVECTOR) | (features & !IGNORED_COPY_FEATURES);
+        if features & FADF_RECORD != 0 {
+            safe_array_set_record_info(dst, record_info_of(src));
+        }
+        if features & FADF_HAVEIID != 0 {
+            hidden_iid_ptr(dst).write_unaligned(hidden_iid_ptr(src).read_unaligned());
+        } else if features & FADF_HAVEVARTYPE != 0 {
+            hidden_vartype_ptr(dst).write_unaligned(hidden_vartype_ptr(src).read_unaligned());
+        }
+    }
+}
+
 /// Copies every element of `src` into `dst` (same shape; `dst`'s previous
 /// elements are destroyed first) and the type information (`SAFEARRAY_CopyData`).
 ///
@@ -1382,7 +1404,15 @@ pub unsafe fn safe_array_copy(psa: *mut SAFEARRAY, ppsa_out: *mut *mut SAFEARRAY
             return Hresult::E_OUTOFMEMORY;
         }
         (*out).pvData = data as *mut c_void;
-        let hr = copy_data(psa, out);
+        let hr = if (*psa).pvData.is_null() {
+            // No data (an empty array): nothing to copy, but the copy still takes the source's element
+            // kind and type information, or it would describe VARIANTs without FADF_VARIANT, records
+            // without their IRecordInfo (copy_data sets them only when it copies elements).
+            copy_type_info(psa, out);
+            Hresult::S_OK
+        } else {
+            copy_data(psa, out)
+        };
         if hr.is_err() {
             // Elements copied so far are owned by `out`: destroy them with it.
             let _ = safe_array_destroy(out);

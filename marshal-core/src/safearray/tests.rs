@@ -1659,3 +1659,56 @@ mod props {
         }
     }
 }
+
+/// Found by the `safearray_raw` fuzz target: a native descriptor with no elements and a null `pvData`
+/// (valid) was copied without its element kind and type information, so the engine's own validation
+/// refused the copy (VT_VARIANT without FADF_VARIANT, FADF_RECORD without an IRecordInfo).
+#[test]
+fn copying_an_empty_array_without_data_keeps_its_type() {
+    let rec = FakeRecordInfo::new(8);
+    for vt in [VarType::VARIANT, VarType::BSTR, VarType::RECORD, VarType::I4] {
+        let mut psa = ptr::null_mut();
+        unsafe {
+            assert_eq!(safe_array_alloc_descriptor_ex(vt, 1, &mut psa), Hresult::S_OK);
+            (*psa).fFeatures |= match vt {
+                VarType::VARIANT => FADF_VARIANT,
+                VarType::BSTR => FADF_BSTR,
+                _ => 0,
+            };
+            if vt == VarType::RECORD {
+                (*psa).cbElements = 8;
+                assert_eq!(safe_array_set_record_info(psa, rec.ptr()), Hresult::S_OK);
+            }
+            assert!(validate(psa).is_ok(), "{vt:?}: the source is valid (no elements, no data)");
+            let mut copy = ptr::null_mut();
+            assert_eq!(safe_array_copy(psa, &mut copy), Hresult::S_OK);
+            let info = validate(copy).unwrap_or_else(|e| panic!("{vt:?}: the copy is refused: {e:?}"));
+            assert_eq!((info.vartype, info.len), (Some(vt), 0));
+            assert_eq!((*copy).fFeatures & !FADF_HAVEVARTYPE, (*psa).fFeatures & !FADF_HAVEVARTYPE);
+            assert_eq!(safe_array_destroy(copy), Hresult::S_OK);
+            assert_eq!(safe_array_destroy(psa), Hresult::S_OK);
+        }
+    }
+    assert_eq!(rec.refs.get(), 1, "the copies released their IRecordInfo");
+}
+
+/// Found by the `safearray_raw` fuzz target: FADF_RECORD with FADF_HAVEIID let the IID's bytes be taken
+/// for the IRecordInfo pointer (the two share the hidden area), and a call went through them.
+#[test]
+fn a_record_array_with_an_iid_or_a_vartype_is_refused() {
+    let rec = FakeRecordInfo::new(8);
+    for extra in [FADF_HAVEIID, FADF_HAVEVARTYPE] {
+        let mut psa = ptr::null_mut();
+        unsafe {
+            assert_eq!(safe_array_alloc_descriptor_ex(VarType::RECORD, 1, &mut psa), Hresult::S_OK);
+            (*psa).cbElements = 8;
+            assert_eq!(safe_array_set_record_info(psa, rec.ptr()), Hresult::S_OK);
+            assert!(validate(psa).is_ok());
+            (*psa).fFeatures |= extra;
+            assert!(matches!(validate(psa), Err(SafeArrayError::InconsistentFeatures { .. })));
+            (*psa).fFeatures &= !extra;
+            assert_eq!(safe_array_destroy(psa), Hresult::S_OK);
+        }
+    }
+    assert_eq!(rec.refs.get(), 1);
+}

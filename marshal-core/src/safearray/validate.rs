@@ -11,7 +11,7 @@ use core::ffi::c_void;
 
 use super::elements::ElemKind;
 use super::error::SafeArrayError;
-use super::raw::{self, FADF_DATADELETED, SAFEARRAY};
+use super::raw::{self, FADF_DATADELETED, FADF_HAVEIID, FADF_HAVEVARTYPE, FADF_RECORD, SAFEARRAY};
 use super::{Bound, MAX_RANK};
 use crate::vartype::VarType;
 
@@ -44,7 +44,8 @@ impl ArrayInfo {
 /// Checks a descriptor received from native code; see the module docs.
 ///
 /// Refused, in this order: a null pointer ([`SafeArrayError::Null`]); `cDims`
-/// 0 or above [`MAX_RANK`]; FADF flags naming two element kinds, or an element
+/// 0 or above [`MAX_RANK`]; FADF flags naming two element kinds, FADF_RECORD with
+/// FADF_HAVEIID or FADF_HAVEVARTYPE (their hidden data overlap), or an element
 /// type that contradicts them (VT_BSTR without FADF_BSTR …)
 /// ([`SafeArrayError::InconsistentFeatures`]); an element type a SAFEARRAY
 /// cannot hold; `cbElements` other than the type's (or 0); a record array
@@ -85,6 +86,11 @@ pub unsafe fn validate(psa: *mut SAFEARRAY) -> Result<ArrayInfo, SafeArrayError>
         return Err(SafeArrayError::TooManyDimensions { dims, max: MAX_RANK });
     }
     let kind = ElemKind::from_features(features).ok_or(SafeArrayError::InconsistentFeatures { features })?;
+    if features & FADF_RECORD != 0 && features & (FADF_HAVEIID | FADF_HAVEVARTYPE) != 0 {
+        // The IRecordInfo pointer shares the hidden bytes with the IID and the VARTYPE: with both flags the
+        // "pointer" may be IID or VARTYPE bytes (found by the `safearray_raw` fuzz target: a call through one).
+        return Err(SafeArrayError::InconsistentFeatures { features });
+    }
     // SAFETY: per the caller, the hidden data is present where the flags say so.
     let vartype = unsafe { raw::vartype_of(psa) };
     check_element_type(vartype, kind, features, cb)?;

@@ -288,8 +288,10 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
     // dereferenced into an owned copy first, as `VariantCopyInd` does.
     let owned_deref;
     let deref: &VARIANT = if src.vt.is_byref() {
-        // SAFETY: caller contract.
-        owned_deref = Variant::wrap(unsafe { copy_ind_raw(src)? });
+        // The dereferenced value is validated like any VARIANT: a DECIMAL with a bad scale behind a BYREF
+        // is E_INVALIDARG, as oleaut32's Var*FromDec answer it (taking it as VT_EMPTY converted it to 0).
+        // SAFETY: caller contract; the copy owns its payload.
+        owned_deref = unsafe { Variant::from_raw(copy_ind_raw(src)?) }.map_err(Hresult::from)?;
         owned_deref.as_raw()
     } else {
         super::owned::validate(src).map_err(Hresult::from)?;
@@ -345,6 +347,33 @@ fn parse_target(s: &[u16], lcid: u32, t: NumTarget) -> Result<Number, Hresult> {
     parse::number_from_str(s, loc(lcid)?, t)
 }
 
+/// Nested value-property conversions on this thread (see [`from_dispatch`]).
+struct DispatchDepth;
+
+/// How many `IDispatch` value properties one conversion follows.
+const MAX_DISPATCH_DEPTH: u32 = 16;
+
+std::thread_local! {
+    static DISPATCH_DEPTH: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+}
+
+impl DispatchDepth {
+    fn enter() -> Option<DispatchDepth> {
+        DISPATCH_DEPTH.with(|d| {
+            (d.get() < MAX_DISPATCH_DEPTH).then(|| {
+                d.set(d.get() + 1);
+                DispatchDepth
+            })
+        })
+    }
+}
+
+impl Drop for DispatchDepth {
+    fn drop(&mut self) {
+        DISPATCH_DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
 /// Calls `IDispatch::Invoke(DISPID_VALUE, PROPERTYGET)` and converts the result.
 ///
 /// # Safety
@@ -353,6 +382,10 @@ unsafe fn from_dispatch(disp: *mut c_void, lcid: u32, vt: VarType) -> Result<VAR
     if disp.is_null() {
         return Err(Hresult::DISP_E_BADVARTYPE);
     }
+    // The value property may itself be an object whose value property is converted in turn; an object
+    // that returns itself (or a longer cycle) would recurse until the stack overflows (found by the
+    // `variant_change_type` fuzz target). Real chains are a level or two deep.
+    let Some(_depth) = DispatchDepth::enter() else { return Err(Hresult::DISP_E_TYPEMISMATCH) };
     #[repr(C)]
     struct DispParams {
         args: *mut VARIANT,
@@ -812,4 +845,85 @@ fn int_bits(vt: VarType, x: i128) -> u64 {
 
 fn store_int(vt: VarType, x: i128) -> VARIANT {
     VARIANT::scalar(vt, int_bits(vt, x))
+}
+
+#[cfg(test)]
+mod tests {
+    use core::cell::Cell;
+    use core::ffi::c_void;
+
+    use super::*;
+
+    /// An IDispatch whose value property is the object itself.
+    #[repr(C)]
+    struct SelfValued {
+        vtbl: *const [usize; 7],
+        refs: Cell<u32>,
+    }
+
+    fn this<'a>(p: *mut c_void) -> &'a SelfValued {
+        // SAFETY: only called with the test's object.
+        unsafe { &*(p as *const SelfValued) }
+    }
+    unsafe extern "system" fn add_ref(p: *mut c_void) -> u32 {
+        this(p).refs.set(this(p).refs.get() + 1);
+        this(p).refs.get()
+    }
+    unsafe extern "system" fn release(p: *mut c_void) -> u32 {
+        this(p).refs.set(this(p).refs.get() - 1);
+        this(p).refs.get()
+    }
+    #[allow(clippy::too_many_arguments)]
+    unsafe extern "system" fn invoke(
+        p: *mut c_void,
+        _: i32,
+        _: *const crate::Guid,
+        _: u32,
+        _: u16,
+        _: *mut c_void,
+        result: *mut VARIANT,
+        _: *mut c_void,
+        _: *mut u32,
+    ) -> Hresult {
+        // SAFETY: the caller's result VARIANT; the object hands out a new reference to itself.
+        unsafe {
+            add_ref(p);
+            let mut v = VARIANT::with_vt(VarType::DISPATCH);
+            v.data.ptr = p;
+            result.write(v);
+        }
+        Hresult::S_OK
+    }
+
+    /// A BYREF DECIMAL whose scale is invalid is E_INVALIDARG (it was taken as VT_EMPTY and converted to 0).
+    #[test]
+    fn a_bad_decimal_behind_a_byref_is_invalid() {
+        let mut cell = crate::variant::Decimal::from_i64(5);
+        cell.scale = 40;
+        let p = &mut cell as *mut crate::variant::Decimal;
+        // SAFETY: `cell` outlives the VARIANT and is only reached through `p` from here on.
+        let byref = unsafe { Variant::by_ref(VarType::DECIMAL, p.cast()) }.unwrap();
+        assert_eq!(change_type(&byref, VarType::I4, 0).err(), Some(Hresult::E_INVALIDARG));
+        // SAFETY: as above.
+        unsafe { (*p).scale = 0 };
+        assert_eq!(i32::try_from(&change_type(&byref, VarType::I4, 0).unwrap()), Ok(5));
+    }
+
+    /// Found by the `variant_change_type` fuzz target: converting such an object recursed until the
+    /// stack overflowed.
+    #[test]
+    fn a_value_property_that_never_bottoms_out_is_a_type_mismatch() {
+        let vtbl: [usize; 7] =
+            [0, add_ref as *const () as usize, release as *const () as usize, 0, 0, 0, invoke as *const () as usize];
+        let obj = SelfValued { vtbl: &vtbl, refs: Cell::new(1) };
+        let p = &obj as *const SelfValued as *mut c_void;
+        let mut src = VARIANT::with_vt(VarType::DISPATCH);
+        src.data.ptr = p;
+        for vt in [VarType::I4, VarType::BSTR, VarType::R8] {
+            // SAFETY: `src` holds a live IDispatch (the test object).
+            let r = unsafe { change_type_raw(&src, LCID_EN_US, 0, vt) };
+            assert_eq!(r.err(), Some(Hresult::DISP_E_TYPEMISMATCH));
+        }
+        assert_eq!(obj.refs.get(), 1, "every reference the property handed out was released");
+    }
 }

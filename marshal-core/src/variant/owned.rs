@@ -243,12 +243,18 @@ pub(crate) unsafe fn clear_in_place(v: &mut VARIANT) {
                 }
             }
             VarType::RECORD => {
+                // The record is cleared through its IRecordInfo, then its memory freed: a VARIANT owns
+                // its record, allocated with the task allocator (what `copy_record` and oleaut32's
+                // VariantCopy use, and what `IRecordInfo::RecordDestroy` frees).
                 // SAFETY: the record and its IRecordInfo are owned (caller contract).
                 unsafe {
                     let r = v.data.record;
                     if !r.rec_info.is_null() {
                         let vtbl = *(r.rec_info as *const *const IRecordInfoVtbl);
-                        ((*vtbl).record_clear)(r.rec_info, r.record);
+                        if !r.record.is_null() {
+                            ((*vtbl).record_clear)(r.rec_info, r.record);
+                            crate::alloc::CoTaskMem::free(r.record.cast());
+                        }
                         crate::iunknown::release(r.rec_info);
                     }
                 }
@@ -278,7 +284,9 @@ impl Variant {
     ///
     /// # Safety
     /// Non-null BSTR, interface and record pointers in `raw` must be valid, owned by the
-    /// caller (who gives them up) and allocated compatibly with this crate's BSTR allocator.
+    /// caller (who gives them up) and allocated compatibly with this crate's BSTR allocator
+    /// (BSTRs) and the task allocator (a VT_RECORD's record: `CoTaskMemAlloc`, as
+    /// `IRecordInfo::RecordCreate` and oleaut32's `VariantCopy` allocate it).
     /// BYREF pointers must stay valid while the Variant is read.
     pub unsafe fn from_raw(raw: VARIANT) -> Result<Variant, VariantError> {
         validate(&raw)?;
@@ -459,15 +467,21 @@ unsafe fn copy_record(r: super::raw::BRecord, dst: &mut VARIANT) -> Result<(), H
         let vtbl = *(r.rec_info as *const *const IRecordInfoVtbl);
         let mut size = 0u32;
         ((*vtbl).get_size)(r.rec_info, &mut size).ok()?;
-        let layout =
-            std::alloc::Layout::from_size_align(size.max(1) as usize, 16).map_err(|_| Hresult::E_OUTOFMEMORY)?;
-        let mem = std::alloc::alloc_zeroed(layout) as *mut c_void;
+        // The task allocator, as oleaut32 (so that `RecordDestroy`, or `clear_in_place`, frees it).
+        let mem = crate::alloc::CoTaskMem::alloc_zeroed(size as usize) as *mut c_void;
         if mem.is_null() {
             return Err(Hresult::E_OUTOFMEMORY);
         }
+        let hr = ((*vtbl).record_copy)(r.rec_info, r.record, mem);
+        if hr.is_err() {
+            // Nothing was handed out yet: the copy and its memory go, the destination is unchanged.
+            ((*vtbl).record_clear)(r.rec_info, mem);
+            crate::alloc::CoTaskMem::free(mem.cast());
+            return Err(hr);
+        }
         crate::iunknown::add_ref(r.rec_info);
         dst.data.record = super::raw::BRecord { record: mem, rec_info: r.rec_info };
-        ((*vtbl).record_copy)(r.rec_info, r.record, mem).ok()
+        Ok(())
     }
 }
 
@@ -581,5 +595,145 @@ impl<'a> VariantRef<'a> {
     pub fn to_owned(&self) -> Result<Variant, Hresult> {
         // SAFETY: as in `value`.
         unsafe { copy_raw(self.raw) }.map(Variant)
+    }
+}
+
+#[cfg(test)]
+mod found_by_fuzzing {
+    //! Cases the `variant_raw` fuzz target found. VT_RECORD ownership: `VariantCopy` allocates the copy
+    //! with the task allocator and `VariantClear` clears and frees it (the copy leaked). BSTR copies keep
+    //! an odd trailing byte, as `SysAllocStringByteLen` does.
+    use core::cell::Cell;
+    use core::ffi::c_void;
+
+    use super::*;
+    use crate::alloc::tracking::LeakCheck;
+    use crate::iunknown::IUnknownVtbl;
+    use crate::variant::raw::BRecord;
+
+    #[repr(C)]
+    struct Info {
+        vtbl: *const IRecordInfoVtbl,
+        refs: Cell<u32>,
+        clears: Cell<u32>,
+        fail_copy: bool,
+    }
+
+    fn info<'a>(this: *mut c_void) -> &'a Info {
+        // SAFETY: only called with pointers to the `Info` of a test.
+        unsafe { &*(this as *const Info) }
+    }
+    unsafe extern "system" fn qi(_: *mut c_void, _: *const crate::Guid, _: *mut *mut c_void) -> Hresult {
+        Hresult::E_NOINTERFACE
+    }
+    unsafe extern "system" fn add_ref(this: *mut c_void) -> u32 {
+        info(this).refs.set(info(this).refs.get() + 1);
+        info(this).refs.get()
+    }
+    unsafe extern "system" fn release(this: *mut c_void) -> u32 {
+        info(this).refs.set(info(this).refs.get() - 1);
+        info(this).refs.get()
+    }
+    unsafe extern "system" fn init(_: *mut c_void, _: *mut c_void) -> Hresult {
+        Hresult::E_NOTIMPL
+    }
+    unsafe extern "system" fn clear(this: *mut c_void, _: *mut c_void) -> Hresult {
+        info(this).clears.set(info(this).clears.get() + 1);
+        Hresult::S_OK
+    }
+    unsafe extern "system" fn copy(this: *mut c_void, src: *mut c_void, dst: *mut c_void) -> Hresult {
+        if info(this).fail_copy {
+            return Hresult::E_FAIL;
+        }
+        // SAFETY: both hold 8-byte records.
+        unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, 8) };
+        Hresult::S_OK
+    }
+    unsafe extern "system" fn size(_: *mut c_void, size: *mut u32) -> Hresult {
+        // SAFETY: a writable out-pointer.
+        unsafe { *size = 8 };
+        Hresult::S_OK
+    }
+    /// The vtable (its opaque slots are raw pointers, all null: never called).
+    struct Vtbl(IRecordInfoVtbl);
+    // SAFETY: read-only function and null pointers.
+    unsafe impl Sync for Vtbl {}
+    static VTBL: Vtbl = Vtbl(IRecordInfoVtbl {
+        base: IUnknownVtbl { query_interface: qi, add_ref, release },
+        record_init: init,
+        record_clear: clear,
+        record_copy: copy,
+        get_guid: core::ptr::null(),
+        get_name: core::ptr::null(),
+        get_size: size,
+        rest: [core::ptr::null(); 10],
+    });
+
+    fn record_variant(info: &Info, record: &mut u64) -> VARIANT {
+        let mut v = VARIANT::with_vt(VarType::RECORD);
+        v.data.record = BRecord { record: (record as *mut u64).cast(), rec_info: info as *const Info as *mut c_void };
+        v
+    }
+
+    #[test]
+    fn a_copied_record_is_freed_by_clear() {
+        let check = LeakCheck::start();
+        let info = Info { vtbl: &VTBL.0, refs: Cell::new(1), clears: Cell::new(0), fail_copy: false };
+        let mut record = 0x0102_0304_0506_0708u64;
+        let src = record_variant(&info, &mut record);
+        // SAFETY: `src` borrows a live record and IRecordInfo.
+        let copy = unsafe { VariantRef::new(&src) }.unwrap().to_owned().unwrap();
+        // SAFETY: reading the record member.
+        let r = unsafe { copy.as_raw().data.record };
+        assert_ne!(r.record, src_record(&src));
+        // SAFETY: the copy holds 8 bytes.
+        assert_eq!(unsafe { *(r.record as *const u64) }, 0x0102_0304_0506_0708);
+        assert_eq!(info.refs.get(), 2);
+        assert_eq!(check.live(), (1, 0), "the copy is one task-allocator block");
+        drop(copy);
+        assert_eq!((info.refs.get(), info.clears.get()), (1, 1));
+        check.assert_no_leaks();
+    }
+
+    #[test]
+    fn a_failed_record_copy_leaves_nothing() {
+        let check = LeakCheck::start();
+        let info = Info { vtbl: &VTBL.0, refs: Cell::new(1), clears: Cell::new(0), fail_copy: true };
+        let mut record = 7u64;
+        let src = record_variant(&info, &mut record);
+        // SAFETY: as above.
+        let r = unsafe { VariantRef::new(&src) }.unwrap().to_owned();
+        assert_eq!(r.err(), Some(Hresult::E_FAIL));
+        assert_eq!(info.refs.get(), 1, "no reference kept by a failed copy");
+        check.assert_no_leaks();
+    }
+
+    #[test]
+    fn copies_of_an_odd_length_bstr_keep_every_byte() {
+        let check = LeakCheck::start();
+        let odd = crate::bstr::Bstr::from_bytes(b"abc").unwrap();
+        let mut v = VARIANT::with_vt(VarType::BSTR);
+        v.data.ptr = odd.as_ptr().cast();
+        // SAFETY: `v` borrows the live BSTR `odd`.
+        let copy = unsafe { VariantRef::new(&v) }.unwrap().to_owned().unwrap();
+        // SAFETY: a BSTR VARIANT's payload.
+        let q = unsafe { copy.as_raw().data.ptr } as *const u16;
+        // SAFETY: `q` is the copy's live BSTR.
+        assert_eq!(unsafe { crate::bstr::BstrRef::from_raw(q) }.as_bytes(), b"abc");
+        let mut cell = odd.as_ptr();
+        // SAFETY: a BYREF BSTR pointing at `cell`, which outlives the Variant.
+        let byref = unsafe { Variant::by_ref(VarType::BSTR, (&mut cell as *mut *mut u16).cast()) }.unwrap();
+        let deref = byref.copy_ind().unwrap();
+        // SAFETY: as above.
+        let r = unsafe { deref.as_raw().data.ptr } as *const u16;
+        // SAFETY: the dereferenced copy's live BSTR.
+        assert_eq!(unsafe { crate::bstr::BstrRef::from_raw(r) }.as_bytes(), b"abc");
+        drop((copy, deref, byref, odd));
+        check.assert_no_leaks();
+    }
+
+    fn src_record(v: &VARIANT) -> *mut c_void {
+        // SAFETY: reading the record member.
+        unsafe { v.data.record.record }
     }
 }

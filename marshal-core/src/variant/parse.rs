@@ -750,7 +750,25 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
         if divisor10 > 255 {
             return Err(Hresult::DISP_E_OVERFLOW);
         }
-        let mut d = Decimal::from_parts_unchecked(m, 0, np.out_flags & NEG != 0);
+        if divisor10 > 28 {
+            // A DECIMAL holds at most 28 decimals: round the rest away (half to even) rather than store
+            // the scale as is, which made an invalid DECIMAL (Wine stores it; found by the `variant_text`
+            // fuzz target when printing "1.2E-33" read back as a DECIMAL overran the text buffer).
+            let shift = (divisor10 - 28) as u32;
+            m = if shift > 38 {
+                0
+            } else {
+                let p = super::decimal::pow10(shift);
+                let (q, r) = (m / p, m % p);
+                if r > p / 2 || (r == p / 2 && q & 1 == 1) {
+                    q + 1
+                } else {
+                    q
+                }
+            };
+            divisor10 = 28;
+        }
+        let mut d = Decimal::from_parts_unchecked(m, 0, np.out_flags & NEG != 0 && m != 0);
         d.scale = divisor10 as u8;
         return Ok(Number::Decimal(d));
     }
@@ -1095,6 +1113,8 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
     let mut hr: Result<(), Hresult> = Ok(());
     let mismatch = Err(Hresult::DISP_E_TYPEMISMATCH);
     let key = tf(0) | tf(1) | tf(2) | tf(3) | tf(4);
+    // Below, a shape that does not fit its time-separator pattern sets `hr` and goes on (as Wine's
+    // VarDateFromStr does); the counts then saturate instead of wrapping ("12:PM" has one value).
     let mut fallthrough_8 = false;
     match key {
         0x1 => {
@@ -1105,7 +1125,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             }
             st.hour = dp.values[0] as u16;
             st.minute = dp.values[1] as u16;
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
             offset = 2;
         }
         0x3 => {
@@ -1118,7 +1138,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.minute = dp.values[1] as u16;
             st.second = dp.values[2] as u16;
             offset = 3;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         0x4 => {
             if dp.count != 4 || ampm(0) || ampm(1) {
@@ -1126,7 +1146,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             }
             st.hour = dp.values[2] as u16;
             st.minute = dp.values[3] as u16;
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
         }
         0x0 => {
             if dp.count == 1 && dp.parse_flags & (DP_AM | DP_PM) != 0 {
@@ -1171,7 +1191,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.hour = dp.values[2] as u16;
             st.minute = dp.values[3] as u16;
             st.second = dp.values[4] as u16;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         0x18 => {
             if ampm(0) || ampm(1) || ampm(2) {
@@ -1180,7 +1200,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
             st.hour = dp.values[3] as u16;
             st.minute = dp.values[4] as u16;
             st.second = dp.values[5] as u16;
-            dp.count -= 3;
+            dp.count = dp.count.saturating_sub(3);
         }
         _ => hr = mismatch,
     }
@@ -1195,7 +1215,7 @@ pub fn date_from_str(s: &[u16], loc: &Locale, flags: u32) -> Result<super::Date,
         st.hour = dp.values[3] as u16;
         st.minute = dp.values[4] as u16;
         if dp.count == 5 {
-            dp.count -= 2;
+            dp.count = dp.count.saturating_sub(2);
         }
     }
     hr?;
@@ -1290,6 +1310,47 @@ mod tests {
         fn plain_scanner_answers_plain_text(int in "[0-9]{1,25}", frac in proptest::option::of("[0-9]{0,25}"), neg in any::<bool>()) {
             let text = format!("{}{}{}", if neg { "-" } else { "" }, int, frac.map(|f| format!(".{f}")).unwrap_or_default());
             prop_assert!(same_as_general(&text)?, "{:?} not taken by the one-pass scanner", text);
+        }
+    }
+
+    /// Found by the `variant_text` fuzz target: "1.2E-33" read as a DECIMAL kept scale 34 (an invalid
+    /// DECIMAL), and printing it overran the text buffer. The decimals beyond 28 are rounded away.
+    #[test]
+    fn decimals_beyond_28_are_rounded_away() {
+        let loc = super::super::locale::locale(0x0409).unwrap();
+        let dec = |t: &str| {
+            let s: Vec<u16> = t.encode_utf16().collect();
+            match number_from_str(&s, loc, NumTarget::Decimal) {
+                Ok(Number::Decimal(d)) => d,
+                other => panic!("{t}: {other:?}"),
+            }
+        };
+        for (text, mantissa, scale) in [
+            ("1.2E-33", 0u128, 28u8),
+            ("1.5E-28", 2, 28),
+            ("2.5E-28", 2, 28),
+            ("123456789E-30", 1234568, 28),
+            ("-7E-29", 1, 28),
+        ] {
+            let d = dec(text);
+            assert!(d.validate().is_ok(), "{text}: {d:?}");
+            assert_eq!((d.mantissa(), d.scale), (mantissa, scale), "{text}");
+        }
+        assert!(dec("-1E-40").validate().is_ok());
+        let mut buf = [0u8; 32];
+        let _ = dec("1.2E-33").write_invariant(&mut buf);
+    }
+
+    /// Found by the `variant_text` fuzz target: one number, a time separator and AM/PM ("12:PM") made a
+    /// count underflow (a panic with overflow checks, a wrapped count without).
+    #[test]
+    fn a_time_with_a_single_number_is_a_type_mismatch() {
+        for lcid in [0x0409, 0x007F, 0x0407, 0x0411] {
+            let loc = super::super::locale::locale(lcid).unwrap();
+            for text in ["12:PM", "12:", "1:2:PM"] {
+                let s: Vec<u16> = text.encode_utf16().collect();
+                assert_eq!(date_from_str(&s, loc, 0).err(), Some(Hresult::DISP_E_TYPEMISMATCH), "{text:?} {lcid:#x}");
+            }
         }
     }
 }

@@ -1,0 +1,4 @@
+//! See `marshal_fuzz_harness::targets::variant_raw` for the input format and the invariants checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| marshal_fuzz_harness::targets::variant_raw::run(data));
