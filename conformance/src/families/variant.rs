@@ -8,7 +8,7 @@ use marshal_core::{TypeDesc, VarType, Variant};
 use serde_json::{json, Value};
 
 use super::oleaut::{hex, unhex};
-use crate::oracle_value::{decimal_from_getbits, object_value, value_to_json, TypeNames};
+use crate::oracle_value::{decimal_from_getbits, json_to_value, object_value, value_to_json, TypeNames};
 use crate::outcome::Outcome;
 
 /// Evaluates one line.
@@ -84,13 +84,140 @@ fn native_for(input: &Value) -> Result<Result<Variant, String>, String> {
                 "System.Runtime.InteropServices.VariantWrapper" => {
                     return Ok(Err("System.ArgumentException: VariantWrapper is not supported".into()))
                 }
-                _ => return Err(format!("object of type {ty}: its value is not recorded")),
+                "System.Runtime.InteropServices.BStrWrapper" => {
+                    return Err("BStrWrapper: the input records the wrapper's type name only, not the wrapped \
+                                string (it shows only in the outputs bstr_hex/back)"
+                        .into())
+                }
+                "System.Object" => {
+                    return Err("a plain managed System.Object: marshaling it makes a COM-callable wrapper of a \
+                                managed object, and `back` is that same object again; the engine has no managed \
+                                objects (its interfaces are native COM objects)"
+                        .into())
+                }
+                _ => return Err(format!("object of type {ty}: the input records its type name only")),
             }));
         }
-        "array" => return Err("SAFEARRAY-typed VARIANTs belong to the safearray module".into()),
+        "array" => return Ok(array_variant(input)),
         _ => object_value(input)?,
     };
     Ok(object::to_variant(&value).map_err(|e| format!("{}: {e}", e.clr_exception())))
+}
+
+/// The VARTYPE of a managed array element type, as the oracle names it
+/// (`elem`), with the field type of its elements.
+fn array_element(name: &str) -> Option<(VarType, TypeDesc)> {
+    let vt = match name {
+        "Object" => VarType::VARIANT,
+        "String" => VarType::BSTR,
+        "Boolean" => VarType::BOOL,
+        "SByte" => VarType::I1,
+        "Byte" => VarType::UI1,
+        "Int16" => VarType::I2,
+        "UInt16" => VarType::UI2,
+        "Int32" => VarType::I4,
+        "UInt32" => VarType::UI4,
+        "Int64" => VarType::I8,
+        "UInt64" => VarType::UI8,
+        "Single" => VarType::R4,
+        "Double" => VarType::R8,
+        _ => return None,
+    };
+    Some((vt, TypeDesc::from_vartype(vt)?))
+}
+
+/// The oracle's `{"t": "array", …}` shape: rank, lower bounds and lengths.
+fn array_shape(j: &Value) -> Result<(Vec<i64>, Vec<usize>), String> {
+    let rank = j.get("rank").and_then(Value::as_u64).ok_or("array without rank")? as usize;
+    let count = j.get("v").and_then(Value::as_array).map_or(0, Vec::len);
+    if rank == 1 {
+        let lbound = j.get("lbound").and_then(Value::as_i64).unwrap_or(0);
+        return Ok((vec![lbound], vec![count]));
+    }
+    let ints = |key: &str| -> Result<Vec<i64>, String> {
+        let list = j.get(key).and_then(Value::as_array).ok_or(format!("rank-{rank} array without {key}"))?;
+        list.iter().map(|x| x.as_i64().ok_or(format!("bad {key}"))).collect()
+    };
+    let lbounds = ints("lbounds")?;
+    let lengths: Vec<usize> = ints("lengths")?.into_iter().map(|n| n as usize).collect();
+    if lbounds.len() != rank || lengths.len() != rank || lengths.iter().product::<usize>() != count {
+        return Err("array shape does not match its elements".into());
+    }
+    Ok((lbounds, lengths))
+}
+
+/// Nests row-major leaves (a .NET multi-dimensional array enumerates in row-major
+/// order) into one `Value::Array` per dimension.
+fn nest(flat: &mut impl Iterator<Item = EngineValue>, lengths: &[usize]) -> EngineValue {
+    match lengths {
+        [n] => EngineValue::Array(flat.take(*n).collect()),
+        [n, rest @ ..] => EngineValue::Array((0..*n).map(|_| nest(flat, rest)).collect()),
+        [] => EngineValue::Array(Vec::new()),
+    }
+}
+
+fn flatten(v: &EngineValue, out: &mut Vec<EngineValue>) {
+    match v {
+        EngineValue::Array(items) => items.iter().for_each(|x| flatten(x, out)),
+        leaf => out.push(leaf.clone()),
+    }
+}
+
+/// A managed array through `GetNativeVariantForObject` (VT_ARRAY | elem) and
+/// `GetObjectForNativeVariant` back (the engine's [`object::array_to_variant`]
+/// and [`object::from_variant`]).
+fn array_variant(input: &Value) -> Result<Variant, String> {
+    let elem_name = input.get("elem").and_then(Value::as_str).ok_or("array without elem")?;
+    let (vt, elem) = array_element(elem_name).ok_or(format!("arrays of {elem_name} are not covered"))?;
+    let (lbounds, lengths) = array_shape(input)?;
+    if lbounds.iter().any(|&b| b != 0) {
+        return Err("arrays with non-zero lower bounds have no runtime Value".into());
+    }
+    let names = TypeNames::default();
+    let items = input.get("v").and_then(Value::as_array).ok_or("array without v")?;
+    let flat = items.iter().map(|x| json_to_value(x, &elem, &names)).collect::<Result<Vec<_>, _>>()?;
+    let value = nest(&mut flat.into_iter(), &lengths);
+    object::array_to_variant(vt, lengths.len() as u32, &value).map_err(|e| format!("{}: {e}", e.clr_exception()))
+}
+
+/// The oracle encoding of the managed array a VT_ARRAY VARIANT comes back as.
+fn array_json(v: &VARIANT) -> Result<Value, String> {
+    let elem_vt = v.vt.base();
+    let (name, elem) = match elem_vt {
+        VarType::VARIANT => ("Object".to_string(), TypeDesc::Variant),
+        other => {
+            let desc = TypeDesc::from_vartype(other).ok_or(format!("no managed element type for {other:?}"))?;
+            let name = array_element_name(other).ok_or(format!("no managed element type for {other:?}"))?;
+            (name.to_string(), desc)
+        }
+    };
+    // SAFETY: a VARIANT the engine made, with a valid array.
+    let value = unsafe { object::from_variant(v) }.map_err(|e| format!("{}: {e}", e.clr_exception()))?;
+    // SAFETY: reading the pointer member of a VT_ARRAY VARIANT.
+    let psa = unsafe { v.data.ptr } as *mut marshal_core::safearray::SAFEARRAY;
+    // SAFETY: the engine's own valid array, read only.
+    let info = unsafe { marshal_core::safearray::validate(psa) }.map_err(|e| e.to_string())?;
+    let names = TypeNames::default();
+    let mut flat = Vec::new();
+    flatten(&value, &mut flat);
+    let items: Vec<Value> = flat.iter().map(|x| value_to_json(x, &elem, &names)).collect();
+    let bounds = &info.bounds;
+    Ok(if bounds.len() == 1 {
+        json!({"t": "array", "elem": name, "rank": 1, "lbound": bounds[0].lower, "v": items})
+    } else {
+        let lbounds: Vec<i64> = bounds.iter().map(|b| b.lower as i64).collect();
+        let lengths: Vec<u64> = bounds.iter().map(|b| b.count as u64).collect();
+        json!({"t": "array", "elem": name, "rank": bounds.len(), "lbounds": lbounds, "lengths": lengths, "v": items})
+    })
+}
+
+fn array_element_name(vt: VarType) -> Option<&'static str> {
+    [
+        "Object", "String", "Boolean", "SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64",
+        "Single", "Double",
+    ]
+    .into_iter()
+    .find(|n| array_element(n).is_some_and(|(v, _)| v == vt))
 }
 
 fn to_native(line: &Value) -> Result<Outcome, String> {
@@ -123,7 +250,8 @@ fn to_native(line: &Value) -> Result<Outcome, String> {
         b.extend_from_slice(&[0, 0]);
         o.set("bstr_hex", hex(&b));
     }
-    match object_for(raw) {
+    let back = if raw.vt.is_array() { array_json(raw) } else { object_for(raw) };
+    match back {
         Ok(back) => o.set("back", back),
         Err(e) => o.set("back_error", e),
     }
@@ -165,7 +293,11 @@ fn crafted(line: &Value, hex_key: &str) -> Result<Crafted, String> {
             raw.data.ptr = p as *mut core::ffi::c_void;
         }
     } else if raw.vt.is_byref() {
-        return Err("the line does not record what the BYREF VARIANT points to".into());
+        return Err(format!(
+            "VT_BYREF|{:?}: input_hex24 has its pointer zeroed and the line records no input for the value it \
+             points to (only input_bstr_hex, for a BSTR target)",
+            raw.vt.base()
+        ));
     } else if raw.vt == VarType::BSTR {
         raw.data.ptr = core::ptr::null_mut();
     }

@@ -19,18 +19,21 @@
 //! | `Str` | VT_BSTR |
 //! | `Interface` | VT_DISPATCH when the object has IDispatch, else VT_UNKNOWN |
 //! | `Guid`, `Struct` | refused (a record needs an IRecordInfo): ArgumentException |
-//! | `Array` | refused: VARIANT array payloads are not supported by the variant module yet |
+//! | `Array` | refused here: a `Value::Array` does not say its element type; [`array_to_variant`] takes it (VT_ARRAY \| vt) |
 //!
 //! Back: VT_EMPTY and VT_VOID → `Null`, VT_NULL → `DbNull`, VT_INT → `I32`,
 //! VT_UINT → `U32`, VT_ERROR → `I32` (`Missing` for `DISP_E_PARAMNOTFOUND`),
 //! VT_CY → `Decimal` (`decimal.FromOACurrency`), VT_DATE → `DateTime`, a null
-//! BSTR or interface → `Null`, BYREF → the value it points to; any other tag is
-//! an error.
+//! BSTR or interface → `Null`, BYREF → the value it points to, VT_ARRAY | vt →
+//! `Array` (nested per dimension, as [`SafeArrayMarshaler::to_value`]; a null
+//! array → `Null`); any other tag is an error.
 
 use super::exec::hresult_error;
 use super::PlanError;
 use crate::hresult::Hresult;
 use crate::iunknown::{ComRef, IID_IDISPATCH};
+use crate::safearray::marshal::SafeArrayMarshaler;
+use crate::safearray::{validate, SafeArray, SafeArrayError, SAFEARRAY};
 use crate::value::{DateTime, Value};
 use crate::variant::{Decimal, Variant, VariantRef, VariantValue, VARIANT};
 use crate::vartype::VarType;
@@ -97,9 +100,59 @@ pub fn to_variant(v: &Value) -> Result<Variant, PlanError> {
             })
         }
         Value::Array(_) => {
-            return Err(PlanError::Unsupported { path: String::new(), what: "an array in a VARIANT".into() })
+            return Err(PlanError::Unsupported {
+                path: String::new(),
+                what: "an array in a VARIANT without its element type (use array_to_variant)".into(),
+            })
         }
     })
+}
+
+fn safearray_error(error: SafeArrayError) -> PlanError {
+    PlanError::SafeArray { path: String::new(), error }
+}
+
+/// `GetNativeVariantForObject` of a managed array `T[]` / `T[,]`…: a
+/// `VT_ARRAY | elem` VARIANT owning a new SAFEARRAY of rank `rank`, lower
+/// bounds 0 (`elem` is the VARTYPE of `T`: VT_I4 for `int`, VT_BSTR for
+/// `string`, VT_VARIANT for `object`, …). `items` is laid out as
+/// [`SafeArrayMarshaler::from_value`] takes it (nested `Value::Array`s per
+/// dimension, row-major); `Value::Null` (a null array) is VT_EMPTY, as the CLR
+/// marshals a null object.
+///
+/// ```
+/// use marshal_core::plan::object::{array_to_variant, from_variant};
+/// use marshal_core::value::Value;
+/// use marshal_core::VarType;
+/// let items = Value::Array(vec![Value::I32(1), Value::I32(2)]);
+/// let v = array_to_variant(VarType::I4, 1, &items).unwrap();
+/// assert_eq!(v.vt(), VarType::I4.array());
+/// // SAFETY: a VARIANT this engine made.
+/// assert_eq!(unsafe { from_variant(v.as_raw()) }.unwrap(), items);
+/// ```
+pub fn array_to_variant(elem: VarType, rank: u32, items: &Value) -> Result<Variant, PlanError> {
+    if elem == VarType::EMPTY || elem.is_array() || elem.is_byref() {
+        return Err(PlanError::Invalid { path: String::new(), reason: format!("{elem:?} is no array element type") });
+    }
+    let marshaler = SafeArrayMarshaler::new(elem).with_rank(rank);
+    match marshaler.from_value(items).map_err(safearray_error)? {
+        None => Ok(Variant::empty()),
+        Some(array) => array.into_variant().map_err(safearray_error),
+    }
+}
+
+/// The managed array of the SAFEARRAY a `VT_ARRAY | elem` VARIANT holds
+/// (validated first; read, not taken).
+///
+/// # Safety
+/// `psa` is null or a descriptor as [`validate`] requires, with initialised elements.
+unsafe fn array_value(elem: VarType, psa: *mut SAFEARRAY) -> Result<Value, PlanError> {
+    let Some(psa) = core::ptr::NonNull::new(psa) else { return Ok(Value::Null) };
+    // SAFETY: per the caller; validate reads the descriptor only and refuses inconsistent ones.
+    unsafe { validate(psa.as_ptr()) }.map_err(safearray_error)?;
+    // SAFETY: a validated array that the VARIANT keeps owning: never dropped here.
+    let borrowed = core::mem::ManuallyDrop::new(unsafe { SafeArray::from_raw_unchecked(psa) });
+    SafeArrayMarshaler::new(elem).to_value(&borrowed).map_err(safearray_error)
 }
 
 fn dispatch_raw(disp: ComRef) -> VARIANT {
@@ -153,7 +206,8 @@ pub unsafe fn from_variant(raw: &VARIANT) -> Result<Value, PlanError> {
                 None => Value::Null,
             }
         }
-        VariantValue::Array(_, p) if p.is_null() => Value::Null,
+        // SAFETY: the VARIANT's array pointer is valid per the caller (null allowed).
+        VariantValue::Array(elem, p) => unsafe { array_value(elem, p as *mut SAFEARRAY) }?,
         VariantValue::ByRef(..) => {
             // SAFETY: the BYREF target is valid per the caller.
             let inner = unsafe { crate::variant::owned::copy_ind_raw(raw) }

@@ -187,3 +187,37 @@ fn values_out_of_declaration_order_are_matched_by_name() {
     let e = plan.to_native(&s(vec![("a", Value::I32(1)), ("b", Value::I16(2))]), &mut x).unwrap_err();
     assert!(matches!(e, PlanError::Mismatch { ref path, .. } if path == "s"), "{e:?}");
 }
+
+#[test]
+fn managed_arrays_become_vt_array_variants_and_back() {
+    use crate::safearray::SafeArray;
+    use crate::vartype::VarType;
+    // CoreCLR (clr-marshaling.md §7, mono_variant to_native/*_array `expected`): int[] →
+    // VT_ARRAY|VT_I4 (0x2003), string[] → VT_ARRAY|VT_BSTR, object[] → VT_ARRAY|VT_VARIANT.
+    let grid = Value::Array(vec![
+        Value::Array(vec![Value::I32(1), Value::I32(2)]),
+        Value::Array(vec![Value::I32(3), Value::I32(4)]),
+    ]);
+    let v = object::array_to_variant(VarType::I4, 2, &grid).unwrap();
+    assert_eq!(v.vt().0, 0x2003);
+    let native = SafeArray::from_variant(&v).unwrap();
+    assert_eq!(native.dims(), 2);
+    // A .NET int[2,2] {{1,2},{3,4}} lies column-major in the SAFEARRAY: 1 3 2 4.
+    assert_eq!(native.to_vec::<i32>().unwrap(), [1, 3, 2, 4]);
+    // SAFETY: a VARIANT this engine made.
+    assert_eq!(unsafe { object::from_variant(v.as_raw()) }.unwrap(), grid);
+
+    let mixed = Value::Array(vec![Value::I32(1), Value::str("a"), Value::Null]);
+    let v = object::array_to_variant(VarType::VARIANT, 1, &mixed).unwrap();
+    assert_eq!(v.vt().0, 0x200c);
+    // SAFETY: as above.
+    assert_eq!(unsafe { object::from_variant(v.as_raw()) }.unwrap(), mixed);
+
+    // A null array is VT_EMPTY (a null object); an element of the wrong type is refused.
+    assert_eq!(object::array_to_variant(VarType::BSTR, 1, &Value::Null).unwrap().vt(), VarType::EMPTY);
+    let e = object::array_to_variant(VarType::BSTR, 1, &Value::Array(vec![Value::I32(1)])).unwrap_err();
+    assert!(matches!(e, PlanError::SafeArray { .. }), "{e:?}");
+    assert!(object::array_to_variant(VarType::I4.array(), 1, &Value::Array(vec![])).is_err());
+    // Without the element type there is no VARIANT.
+    assert!(object::to_variant(&mixed).is_err());
+}
