@@ -25,11 +25,14 @@
 pub mod api;
 pub mod bindings;
 mod bytes;
+pub mod com_reader;
+pub mod com_typeinfo;
 pub mod dispatch;
 pub mod error;
 pub mod layout;
 pub mod model;
 pub mod msft;
+pub mod oaidl;
 pub mod pe;
 pub mod resolve;
 pub mod sltg;
