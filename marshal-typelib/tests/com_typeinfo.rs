@@ -287,3 +287,32 @@ fn late_bound_client_from_the_objects_own_type_info() {
     assert_eq!(served.live_objects(), 0);
     assert_eq!(served.outstanding_structures(), 0);
 }
+
+#[test]
+fn served_objects_refuse_bad_calls_and_ignore_foreign_releases() {
+    let Some(dir) = wine_dir() else { return };
+    let served = TypeLibObject::new(TypeLib::from_file(dir.join("stdole2.tlb")).unwrap(), wine_resolver());
+    let index = served.lib().find_type("IFont").unwrap();
+    let info = served.type_info(index).unwrap();
+    // SAFETY: a live ITypeInfo; every pointer passed is a local or null, as each case says.
+    unsafe {
+        assert_eq!(info.get_type_attr(core::ptr::null_mut()), Hresult::E_INVALIDARG);
+        let mut fd = core::ptr::null_mut();
+        assert_eq!(info.get_func_desc(u32::MAX, &mut fd), Hresult::TYPE_E_ELEMENTNOTFOUND);
+        assert!(fd.is_null());
+        let mut names = [core::ptr::null_mut(); 2];
+        assert_eq!(info.get_names(0x7fff_0000, names.as_mut_ptr(), 2, core::ptr::null_mut()), Hresult::E_INVALIDARG);
+        assert_eq!(info.get_ref_type_info(0xffff_fffe, &mut core::ptr::null_mut()), Hresult::TYPE_E_ELEMENTNOTFOUND);
+        // A structure it did not hand out, and one released twice, are ignored.
+        let mut foreign: marshal_typelib::oaidl::TYPEATTR = core::mem::zeroed();
+        info.release_type_attr(&mut foreign);
+        let mut attr = core::ptr::null_mut();
+        assert_eq!(info.get_type_attr(&mut attr), Hresult::S_OK);
+        assert_eq!(served.outstanding_structures(), 1);
+        info.release_type_attr(attr);
+        info.release_type_attr(attr);
+        assert_eq!(served.outstanding_structures(), 0);
+    }
+    drop(info);
+    assert_eq!(served.live_objects(), 0);
+}
