@@ -5,7 +5,8 @@
 //! The `#[repr(C)]` types are the host's layout (what a native caller in this process reads). The same structures on
 //! the other pointer size are computed, not declared: [`layouts`] describes each one to marshal-core's layout engine
 //! for a [`Target`], so a 64-bit process knows every offset a 32-bit one would use. Tests compare both with the C
-//! compiler's layout of Wine's `oaidl.h` (`gcc -m64` and `gcc -m32`).
+//! compiler's layout of Wine's `oaidl.h` (`gcc -m64`, and `gcc -m32 -malign-double` for MSVC's 8-byte alignment of
+//! `double` and `LONGLONG`), and the host declarations with the computed layout (tests/oaidl_layout.rs).
 //!
 //! | structure | Win64 size | Win32 size |
 //! |---|---|---|
