@@ -115,6 +115,44 @@ fn native_client_reads_stdole32_as_wine_reports_it() {
 }
 
 #[test]
+fn native_client_reads_activeds_as_wine_reports_it() {
+    let Some(dir) = wine_dir() else { return };
+    let lib = TypeLib::from_file(dir.join("activeds.tlb")).unwrap();
+    assert_native_client_sees_what_wine_reports("activeds.tlb", lib, read_vectors("wine_activeds.jsonl.gz"), None);
+}
+
+#[test]
+fn native_client_reads_mshtml_as_wine_reports_it() {
+    let Some(dir) = wine_dir() else { return };
+    let lib = TypeLib::from_file(dir.join("mshtml.tlb")).unwrap();
+    assert_native_client_sees_what_wine_reports("mshtml.tlb", lib, read_vectors("wine_mshtml.jsonl.gz"), None);
+}
+
+#[test]
+fn native_client_reads_msxml3_as_wine_reports_it() {
+    let Some(dir) = wine_dir() else { return };
+    let lib = TypeLib::from_file(dir.join("msxml3.dll")).unwrap();
+    assert_native_client_sees_what_wine_reports("msxml3.dll", lib, read_vectors("wine_msxml3.jsonl.gz"), None);
+}
+
+#[test]
+fn native_client_reads_a_win32_widl_library_as_wine_reports_it() {
+    let Some(path) = widl("testlib", 32) else { return };
+    let lib = TypeLib::from_file(&path).unwrap();
+    // tests/idl/testlib.idl: `helpcontext(77)`.
+    let oracle = read_vectors("widl_testlib32.jsonl.gz");
+    assert_native_client_sees_what_wine_reports("testlib32.tlb", lib, oracle, Some(77));
+}
+
+#[test]
+fn native_client_reads_msado15_as_wine_reports_it() {
+    let Some(dir) = wine_dir() else { return };
+    let lib = TypeLib::from_file(dir.join("msado15.dll")).unwrap();
+    // Where Wine's own GetFuncDesc crashed (recorded as `crashed`), `compare` has nothing to compare.
+    assert_native_client_sees_what_wine_reports("msado15.dll", lib, read_vectors("wine_msado15.jsonl.gz"), None);
+}
+
+#[test]
 fn native_client_reads_a_widl_library_as_wine_reports_it() {
     let Some(path) = widl("testlib", 64) else { return };
     let lib = TypeLib::from_file(&path).unwrap();

@@ -95,8 +95,9 @@ enum { VT_I2 = 2, VT_I4 = 3, VT_R4 = 4, VT_R8 = 5, VT_CY = 6, VT_DATE = 7, VT_BS
 enum { TKIND_MODULE = 2, TKIND_DISPATCH = 4, VAR_CONST = 2, PARAMFLAG_FHASDEFAULT = 0x20 };
 #define MEMBERID_NIL (-1)
 
-static FILE *out;
-static void (*free_bstr)(BSTR);
+/* Per thread: the tests run in parallel. */
+static __thread FILE *out;
+static __thread void (*free_bstr)(BSTR);
 
 static uint32_t bstr_len(BSTR b) { return ((uint32_t *)b)[-1] / 2; }
 static void put_wstr(const uint16_t *s, uint32_t n) {
