@@ -234,12 +234,12 @@ fn int_bstr(negative: bool, magnitude: u64) -> Result<*mut u16, Hresult> {
     // SAFETY: every unit is written: the sign (when negative) and the `digits` digits after it.
     let p = unsafe {
         bstr_shim::alloc_fill(sign + digits, |units| {
+            let dst = units.as_mut_ptr().cast::<u16>();
             if negative {
-                units[0].write(b'-' as u16);
+                dst.write(b'-' as u16);
             }
-            format::write_decimal(magnitude, digits, |i, u| {
-                units[sign + i].write(u);
-            });
+            // SAFETY: `units` holds `sign + digits` units.
+            format::write_decimal_units(magnitude, digits, dst.add(sign));
         })
     };
     if p.is_null() {

@@ -245,6 +245,52 @@ pub(crate) fn write_decimal(mut v: u64, len: usize, mut put: impl FnMut(usize, u
     }
 }
 
+/// The digit pairs "00" … "99" as two UTF-16 units packed in one `u32` in native byte
+/// order (the first digit at the lower address), for one store per pair.
+const UNIT_PAIRS: [u32; 100] = {
+    let mut t = [0u32; 100];
+    let mut i = 0;
+    while i < 100 {
+        let (hi, lo) = (b'0' as u32 + (i / 10) as u32, b'0' as u32 + (i % 10) as u32);
+        t[i] = if cfg!(target_endian = "little") { hi | lo << 16 } else { hi << 16 | lo };
+        i += 1;
+    }
+    t
+};
+
+/// Writes the `len` = [`decimal_len`]`(v)` decimal digits of `v` as UTF-16 code units to
+/// `dst[0..len]`, one 4-byte store per digit pair (the [`write_decimal`] of a raw buffer).
+///
+/// # Safety
+/// `dst` is valid for writes of `len` units (2-byte aligned).
+#[inline]
+pub(crate) unsafe fn write_decimal_units(v: u64, len: usize, dst: *mut u16) {
+    debug_assert_eq!(len, decimal_len(v));
+    // SAFETY: every index written is below `len` (the digits fill `0..len` exactly, from the
+    // end); unaligned 4-byte stores cover two units each.
+    unsafe {
+        let mut end = len;
+        let mut v = v;
+        // Above 2^32 the pairs come from 64-bit divisions; below, from cheaper 32-bit ones.
+        while v > u32::MAX as u64 {
+            end -= 2;
+            dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(v % 100) as usize]);
+            v /= 100;
+        }
+        let mut w = v as u32;
+        while w >= 100 {
+            end -= 2;
+            dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(w % 100) as usize]);
+            w /= 100;
+        }
+        if w >= 10 {
+            dst.add(end - 2).cast::<u32>().write_unaligned(UNIT_PAIRS[w as usize]);
+        } else {
+            dst.add(end - 1).write(b'0' as u16 + w as u16);
+        }
+    }
+}
+
 /// An integer's decimal text as UTF-16 (`-` and up to 20 digits) in a small stack buffer:
 /// what `VarBstrFromI4` and the other integer forms print.
 pub(crate) struct IntText {
@@ -476,6 +522,18 @@ mod tests {
             proptest::prop_assert_eq!(decimal_len(v), v.to_string().len());
             let w = v >> shift;
             proptest::prop_assert_eq!(decimal_len(w), w.to_string().len());
+        }
+
+        #[test]
+        fn decimal_units_are_display(v in proptest::prelude::any::<u64>(), shift in 0u32..64) {
+            for w in [v, v >> shift] {
+                let len = decimal_len(w);
+                let mut buf = [0xFFFFu16; 22];
+                // SAFETY: `len` ≤ 20 units of a 22-unit buffer, written from index 1.
+                unsafe { write_decimal_units(w, len, buf.as_mut_ptr().add(1)) };
+                proptest::prop_assert_eq!(String::from_utf16_lossy(&buf[1..1 + len]), w.to_string());
+                proptest::prop_assert_eq!((buf[0], buf[1 + len]), (0xFFFF, 0xFFFF), "wrote outside 0..len");
+            }
         }
 
         #[test]

@@ -387,6 +387,7 @@ impl Variant {
     }
 
     /// Sets a DECIMAL payload.
+    #[inline]
     pub fn from_decimal(d: Decimal) -> Variant {
         let mut v = VARIANT::EMPTY;
         v.set_decimal(&d);

@@ -632,28 +632,17 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
             }
         }
         let negative = np.out_flags & NEG != 0 && ul64 != 0;
-        if !overflow && negative {
-            match target {
-                T::I1 if ul64 <= 128 => return Ok(Number::I1(ul64.wrapping_neg() as i8)),
-                T::I2 if ul64 <= 32768 => return Ok(Number::I2(ul64.wrapping_neg() as i16)),
-                T::I4 if ul64 <= 2147483648 => return Ok(Number::I4(ul64.wrapping_neg() as i32)),
-                T::I8 if ul64 <= i64::MAX as u64 + 1 => return Ok(Number::I8(ul64.wrapping_neg() as i64)),
-                // Unsigned only (no signed type offered): oleaut32 falls through to overflow.
-                T::Decimal => return Ok(Number::Decimal(Decimal::from_parts_unchecked(ul64 as u128, 0, true))),
-                _ => {}
+        if !overflow {
+            if let Some(n) = int_number(ul64, negative, target) {
+                return Ok(n);
             }
-        } else if !overflow {
-            match target {
-                T::I1 if ul64 <= 127 => return Ok(Number::I1(ul64 as i8)),
-                T::UI1 if ul64 <= 255 => return Ok(Number::UI1(ul64 as u8)),
-                T::I2 if ul64 <= 32767 => return Ok(Number::I2(ul64 as i16)),
-                T::UI2 if ul64 <= 65535 => return Ok(Number::UI2(ul64 as u16)),
-                T::I4 if ul64 <= i32::MAX as u64 => return Ok(Number::I4(ul64 as i32)),
-                T::UI4 if ul64 <= u32::MAX as u64 => return Ok(Number::UI4(ul64 as u32)),
-                T::I8 if ul64 <= i64::MAX as u64 => return Ok(Number::I8(ul64 as i64)),
-                T::UI8 => return Ok(Number::UI8(ul64)),
-                T::Decimal => return Ok(Number::Decimal(Decimal::from_u64(ul64))),
-                _ => {}
+            // Unsigned integer types refuse a negative value (oleaut32 falls through to overflow).
+            if target == T::Decimal {
+                return Ok(Number::Decimal(if negative {
+                    Decimal::from_parts_unchecked(ul64 as u128, 0, true)
+                } else {
+                    Decimal::from_u64(ul64)
+                }));
             }
         }
     }
@@ -676,59 +665,8 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
                 whole = whole * 10.0 + d as f64;
             }
         }
-        const MULT: [f64; 11] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
-        let maximums = |i: usize| R8_MAX / MULT[i];
-        let minimums = |i: usize| R8_MIN * MULT[i];
-        let mut overflow = false;
-        while multiplier10 > 10 {
-            if whole > maximums(10) {
-                overflow = true;
-                break;
-            }
-            whole *= MULT[10];
-            multiplier10 -= 10;
-        }
-        if multiplier10 != 0 && !overflow {
-            if whole > maximums(multiplier10 as usize) {
-                overflow = true;
-            } else {
-                whole *= MULT[multiplier10 as usize];
-            }
-        }
-        if !overflow {
-            while divisor10 > 10 {
-                if whole < minimums(10) && whole != 0.0 {
-                    whole = 0.0;
-                    divisor10 = 0;
-                    break;
-                }
-                whole /= MULT[10];
-                divisor10 -= 10;
-            }
-            if divisor10 != 0 {
-                if whole < minimums(divisor10 as usize) && whole != 0.0 {
-                    whole = 0.0;
-                } else {
-                    whole /= MULT[divisor10 as usize];
-                }
-            }
-        }
-        if !overflow {
-            let v = if negative { -whole } else { whole };
-            match target {
-                T::R4 => {
-                    if (whole <= f32::MAX as f64 && whole >= f32::MIN_POSITIVE as f64) || whole == 0.0 {
-                        return Ok(Number::R4(v as f32));
-                    }
-                }
-                T::R8 => return Ok(Number::R8(v)),
-                T::Cy => {
-                    if let Ok(c) = Currency::from_f64(v) {
-                        return Ok(Number::Cy(c));
-                    }
-                }
-                _ => {}
-            }
+        if let Some(n) = scale_real(whole, multiplier10, divisor10).and_then(|w| real_number(w, negative, target)) {
+            return Ok(n);
         }
     }
 
@@ -775,8 +713,213 @@ pub fn number_from_parse<const N: usize>(np: &NumParse<N>, target: NumTarget) ->
     Err(Hresult::DISP_E_OVERFLOW)
 }
 
+/// `whole × 10^multiplier10 / 10^divisor10` as `VarNumFromParseNum` computes it for the
+/// real types: steps of at most 10^10 (each rounded), overflow (`None`) checked against
+/// `R8_MAX` before each multiplication, and a value that would fall below `R8_MIN` flushed
+/// to zero.
+#[inline]
+fn scale_real(mut whole: f64, mut multiplier10: i32, mut divisor10: i32) -> Option<f64> {
+    const MULT: [f64; 11] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+    let maximums = |i: usize| R8_MAX / MULT[i];
+    let minimums = |i: usize| R8_MIN * MULT[i];
+    while multiplier10 > 10 {
+        if whole > maximums(10) {
+            return None;
+        }
+        whole *= MULT[10];
+        multiplier10 -= 10;
+    }
+    if multiplier10 != 0 {
+        if whole > maximums(multiplier10 as usize) {
+            return None;
+        }
+        whole *= MULT[multiplier10 as usize];
+    }
+    while divisor10 > 10 {
+        if whole < minimums(10) && whole != 0.0 {
+            return Some(0.0);
+        }
+        whole /= MULT[10];
+        divisor10 -= 10;
+    }
+    if divisor10 != 0 {
+        if whole < minimums(divisor10 as usize) && whole != 0.0 {
+            whole = 0.0;
+        } else {
+            whole /= MULT[divisor10 as usize];
+        }
+    }
+    Some(whole)
+}
+
+/// The real target's value of a scaled magnitude `whole`; `None` when it does not fit
+/// (R4 out of range, CY overflow), which `VarNumFromParseNum` reports as overflow.
+#[inline]
+fn real_number(whole: f64, negative: bool, target: NumTarget) -> Option<Number> {
+    let v = if negative { -whole } else { whole };
+    match target {
+        NumTarget::R4 => {
+            if (whole <= f32::MAX as f64 && whole >= f32::MIN_POSITIVE as f64) || whole == 0.0 {
+                return Some(Number::R4(v as f32));
+            }
+            None
+        }
+        NumTarget::R8 => Some(Number::R8(v)),
+        NumTarget::Cy => Currency::from_f64(v).ok().map(Number::Cy),
+        _ => None,
+    }
+}
+
+/// Plain decimal text (`-?digits[.digits]` in the locale's symbols, as [`parse_plain`]
+/// takes it) read in one pass into its significant digits as an integer: what the
+/// NUMPARSE of such a text says, without the digit array. At most 19 significant digits
+/// (they fit a `u64`); `None` otherwise and for any other text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PlainNumber {
+    negative: bool,
+    /// The NUMPARSE's digits (leading and trailing zeros dropped; 0 for an all-zero text).
+    mantissa: u64,
+    /// How many digits that is (1 for zero), as the NUMPARSE's `count`.
+    count: u32,
+    /// The NUMPARSE's `pwr10`.
+    pwr10: i32,
+}
+
+impl PlainNumber {
+    #[inline]
+    fn scan(s: &[u16], loc: &Locale) -> Option<PlainNumber> {
+        const ZERO: u16 = b'0' as u16;
+        if loc.decimal != loc.mon_decimal {
+            return None;
+        }
+        let negative = s.first() == Some(&loc.negative);
+        let body = if negative { &s[1..] } else { s };
+        let n = body.len();
+        // Integer part: leading zeros, then the significant digits. The accumulation may
+        // wrap past 19 digits; such texts are refused below, before the value is used.
+        let mut i = 0;
+        while i < n && body[i] == ZERO {
+            i += 1;
+        }
+        let first_significant = i;
+        let mut mantissa = 0u64;
+        while i < n {
+            let d = body[i].wrapping_sub(ZERO);
+            if d > 9 {
+                break;
+            }
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        if i == 0 {
+            return None; // no integer digit
+        }
+        let mut count = i - first_significant;
+        let mut frac_digits = 0;
+        if i < n {
+            if body[i] != loc.decimal {
+                return None;
+            }
+            i += 1;
+            let frac_start = i;
+            if count == 0 {
+                // Still no significant digit: zeros after the separator are leading zeros too.
+                while i < n && body[i] == ZERO {
+                    i += 1;
+                }
+            }
+            let frac_significant = i;
+            while i < n {
+                let d = body[i].wrapping_sub(ZERO);
+                if d > 9 {
+                    return None;
+                }
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
+                i += 1;
+            }
+            count += i - frac_significant;
+            frac_digits = (i - frac_start) as i32;
+        }
+        if count > 19 {
+            return None;
+        }
+        let mut pwr10 = -frac_digits;
+        if count == 0 {
+            return Some(PlainNumber { negative, mantissa: 0, count: 1, pwr10 });
+        }
+        // Trailing zeros are not digits of the NUMPARSE: each moves the exponent up.
+        while mantissa % 10 == 0 {
+            mantissa /= 10;
+            count -= 1;
+            pwr10 += 1;
+        }
+        Some(PlainNumber { negative, mantissa, count: count as u32, pwr10 })
+    }
+
+    /// [`number_from_parse`] of this number for the integer and real targets it can answer
+    /// exactly as the general path does: integers without fraction digits, reals of at most
+    /// 15 digits (accumulated exactly, then scaled by the same steps). `None`: ask the
+    /// general path.
+    #[inline]
+    fn convert(self, target: NumTarget) -> Option<Result<Number, Hresult>> {
+        use NumTarget as T;
+        match target {
+            T::R4 | T::R8 if self.count <= 15 => {
+                let (multiplier10, divisor10) = (self.pwr10.max(0), (-self.pwr10).max(0));
+                let number = scale_real(self.mantissa as f64, multiplier10, divisor10)
+                    .and_then(|whole| real_number(whole, self.negative, target));
+                Some(number.ok_or(Hresult::DISP_E_OVERFLOW))
+            }
+            T::I1 | T::UI1 | T::I2 | T::UI2 | T::I4 | T::UI4 | T::I8 | T::UI8 if self.pwr10 >= 0 => {
+                let mut ul64 = self.mantissa;
+                for _ in 0..self.pwr10 {
+                    if ul64 > u64::MAX / 10 {
+                        return Some(Err(Hresult::DISP_E_OVERFLOW));
+                    }
+                    ul64 *= 10;
+                }
+                Some(int_number(ul64, self.negative && ul64 != 0, target).ok_or(Hresult::DISP_E_OVERFLOW))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// An integer target's value of a magnitude and sign, `None` when out of its range
+/// (`VarNumFromParseNum`'s overflow; unsigned targets refuse every negative value).
+#[inline]
+fn int_number(ul64: u64, negative: bool, target: NumTarget) -> Option<Number> {
+    use NumTarget as T;
+    Some(if negative {
+        match target {
+            T::I1 if ul64 <= 128 => Number::I1(ul64.wrapping_neg() as i8),
+            T::I2 if ul64 <= 32768 => Number::I2(ul64.wrapping_neg() as i16),
+            T::I4 if ul64 <= 2147483648 => Number::I4(ul64.wrapping_neg() as i32),
+            T::I8 if ul64 <= i64::MAX as u64 + 1 => Number::I8(ul64.wrapping_neg() as i64),
+            _ => return None,
+        }
+    } else {
+        match target {
+            T::I1 if ul64 <= 127 => Number::I1(ul64 as i8),
+            T::UI1 if ul64 <= 255 => Number::UI1(ul64 as u8),
+            T::I2 if ul64 <= 32767 => Number::I2(ul64 as i16),
+            T::UI2 if ul64 <= 65535 => Number::UI2(ul64 as u16),
+            T::I4 if ul64 <= i32::MAX as u64 => Number::I4(ul64 as i32),
+            T::UI4 if ul64 <= u32::MAX as u64 => Number::UI4(ul64 as u32),
+            T::I8 if ul64 <= i64::MAX as u64 => Number::I8(ul64 as i64),
+            T::UI8 => Number::UI8(ul64),
+            _ => return None,
+        }
+    })
+}
+
 /// `VARIANT_NumberFromBstr`: parse with `NUMPRS_STD` and convert to one type.
 pub fn number_from_str(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
+    // Plain decimal text to an integer or real: straight from the text (the tests compare
+    // it with the NUMPARSE route on every such text).
+    if let Some(answer) = PlainNumber::scan(s, loc).and_then(|n| n.convert(target)) {
+        return answer;
+    }
     if s.len() <= SHORT_DIGITS {
         if let Some(np) = parse_plain::<SHORT_DIGITS>(s, loc) {
             return number_from_parse(&np, target);
@@ -1299,7 +1442,91 @@ mod tests {
         }
     }
 
+    const FAST_TARGETS: [NumTarget; 10] = [
+        NumTarget::I1,
+        NumTarget::UI1,
+        NumTarget::I2,
+        NumTarget::UI2,
+        NumTarget::I4,
+        NumTarget::UI4,
+        NumTarget::I8,
+        NumTarget::UI8,
+        NumTarget::R4,
+        NumTarget::R8,
+    ];
+
+    /// The direct conversion of plain text gives what the NUMPARSE route gives (the general
+    /// scanner, then `VarNumFromParseNum`), bit for bit, wherever it answers.
+    fn direct_same_as_numparse(text: &str) -> Result<(), TestCaseError> {
+        let s = utf16(text);
+        for loc in [&EN_US, &INVARIANT, &DE_DE, &JA_JP] {
+            let Some(plain) = PlainNumber::scan(&s, loc) else { continue };
+            let general = parse_number_into::<MAX_DIGITS>(&s, loc, STD);
+            prop_assert!(general.is_ok(), "{:?}: general scanner refused", text);
+            let general = general.unwrap();
+            for target in FAST_TARGETS {
+                let Some(direct) = plain.convert(target) else { continue };
+                let reference = number_from_parse(&general, target);
+                let bits = |r: &Result<Number, Hresult>| match r {
+                    Ok(Number::R8(x)) => Ok(x.to_bits() as i128),
+                    Ok(Number::R4(x)) => Ok(x.to_bits() as i128),
+                    Ok(other) => Err(format!("{other:?}")),
+                    Err(h) => Err(format!("{h:?}")),
+                };
+                prop_assert_eq!(bits(&direct), bits(&reference), "{:?} as {:?} under {:x}", text, target, loc.lcid);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn direct_conversion_matches_numparse_on_edges() {
+        let zeros = "0".repeat(2000);
+        for text in [
+            "0".to_string(),
+            "-0".into(),
+            "0.000".into(),
+            "1234.5678".into(),
+            "-1234.5678".into(),
+            "123456789".into(),
+            "-2147483648".into(),
+            "2147483648".into(),
+            "-9223372036854775808".into(),
+            "18446744073709551615".into(),
+            "9999999999999999999".into(),
+            "999999999999999".into(),
+            "0.1".into(),
+            "3.4028235".into(),
+            "340282350000000000000000000000000000000".into(),
+            "0.0000000000000000000000000000000000000000000001".into(),
+            "1.000000000000001".into(),
+            "255".into(),
+            "-128".into(),
+            "-129".into(),
+            "65535".into(),
+            "4294967295".into(),
+            "100000".into(),
+            "1.5".into(),
+            format!("{zeros}1"),
+            format!("1{zeros}"),
+            format!("0.{zeros}1"),
+            format!("1.{zeros}"),
+        ] {
+            direct_same_as_numparse(&text).unwrap();
+        }
+        assert_eq!(number_from_str(&utf16("1234.5678"), &EN_US, NumTarget::R8), Ok(Number::R8(1234.5678)));
+        assert_eq!(number_from_str(&utf16("-7"), &EN_US, NumTarget::UI4), Err(Hresult::DISP_E_OVERFLOW));
+    }
+
     proptest! {
+        #[test]
+        fn direct_conversion_matches_numparse(text in "-?[0-9]{1,22}([.,][0-9]{0,22})?", x in any::<f64>(), i in any::<i64>()) {
+            direct_same_as_numparse(&text)?;
+            direct_same_as_numparse(&format!("{}", x.abs()))?;
+            direct_same_as_numparse(&format!("{x}"))?;
+            direct_same_as_numparse(&format!("{i}"))?;
+        }
+
         #[test]
         fn plain_scanner_matches_the_general_one(text in "-?[0-9]{0,25}([.,][0-9]{0,25})?", junk in "[-+.,0-9 eE&$]{0,12}") {
             same_as_general(&text)?;

@@ -158,6 +158,7 @@ scalar_from!(Date, DATE, f64_, |v: Date| v.0);
 
 impl From<Decimal> for Variant {
     /// `decimal` → VT_DECIMAL.
+    #[inline]
     fn from(d: Decimal) -> Variant {
         Variant::from_decimal(d)
     }
@@ -165,6 +166,7 @@ impl From<Decimal> for Variant {
 
 impl From<()> for Variant {
     /// `null` → VT_EMPTY.
+    #[inline]
     fn from(_: ()) -> Variant {
         Variant::empty()
     }
