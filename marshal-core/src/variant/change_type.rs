@@ -180,7 +180,11 @@ unsafe fn text_to_number(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result
     }
     // SAFETY: a live BSTR (caller contract).
     let text = unsafe { bstr_shim::units(p) };
-    Some(parse_target(text, lcid, target).and_then(|n| {
+    let parsed = loc(lcid).and_then(|l| match parse::number_from_plain(text, l, target) {
+        Some(answer) => answer,
+        None => parse::number_from_numparse(text, l, target),
+    });
+    Some(parsed.and_then(|n| {
         Ok(match n {
             Number::I1(x) => payload(x.to_ne_bytes()),
             Number::UI1(x) => payload(x.to_ne_bytes()),

@@ -915,11 +915,23 @@ fn int_number(ul64: u64, negative: bool, target: NumTarget) -> Option<Number> {
 
 /// `VARIANT_NumberFromBstr`: parse with `NUMPRS_STD` and convert to one type.
 pub fn number_from_str(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
-    // Plain decimal text to an integer or real: straight from the text (the tests compare
-    // it with the NUMPARSE route on every such text).
-    if let Some(answer) = PlainNumber::scan(s, loc).and_then(|n| n.convert(target)) {
-        return answer;
+    match number_from_plain(s, loc, target) {
+        Some(answer) => answer,
+        None => number_from_numparse(s, loc, target),
     }
+}
+
+/// [`number_from_str`] for plain decimal text to an integer or real type, straight from the
+/// text (the tests compare it with the NUMPARSE route on every such text); `None` for the
+/// texts and targets it leaves to [`number_from_numparse`].
+#[inline]
+pub(crate) fn number_from_plain(s: &[u16], loc: &Locale, target: NumTarget) -> Option<Result<Number, Hresult>> {
+    PlainNumber::scan(s, loc).and_then(|n| n.convert(target))
+}
+
+/// [`number_from_str`] through the NUMPARSE: `VarParseNumFromStr`, then `VarNumFromParseNum`.
+#[inline(never)]
+pub(crate) fn number_from_numparse(s: &[u16], loc: &Locale, target: NumTarget) -> Result<Number, Hresult> {
     if s.len() <= SHORT_DIGITS {
         if let Some(np) = parse_plain::<SHORT_DIGITS>(s, loc) {
             return number_from_parse(&np, target);
