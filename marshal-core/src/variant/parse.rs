@@ -752,6 +752,26 @@ fn scale_real(mut whole: f64, mut multiplier10: i32, mut divisor10: i32) -> Opti
     Some(whole)
 }
 
+/// The value of four UTF-16 units that are all ASCII digits, `None` otherwise: the units
+/// as 16-bit lanes of one integer, checked and combined in a few word operations
+/// (SWAR) rather than four rounds of the per-digit loop.
+#[inline]
+fn four_digits(units: &[u16]) -> Option<u64> {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    let v = units[0] as u64 | (units[1] as u64) << 16 | (units[2] as u64) << 32 | (units[3] as u64) << 48;
+    // Every lane is 0x0030..=0x0039: high byte zero, low byte 0x3_ and still 0x3_ after +6.
+    let high_bytes_clear = v & (0xFF00 * LANES) == 0;
+    let tens_three = v & (0x00F0 * LANES) == 0x0030 * LANES;
+    let at_most_nine = (v + 0x0006 * LANES) & (0x00F0 * LANES) == 0x0030 * LANES;
+    if !(high_bytes_clear && tens_three && at_most_nine) {
+        return None;
+    }
+    let d = v - 0x0030 * LANES; // digit k in lane k (lane 0 = first unit)
+                                // Lanes 0 and 2 become d0·10 + d1 and d2·10 + d3 (two 32-bit halves), then one more step.
+    let pairs = (d * 10 + (d >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((pairs & 0xFFFF) * 100 + (pairs >> 32))
+}
+
 /// The real target's value of a scaled magnitude `whole`; `None` when it does not fit
 /// (R4 out of range, CY overflow), which `VarNumFromParseNum` reports as overflow.
 #[inline]
@@ -803,6 +823,11 @@ impl PlainNumber {
         }
         let first_significant = i;
         let mut mantissa = 0u64;
+        while i + 4 <= n {
+            let Some(quad) = four_digits(&body[i..i + 4]) else { break };
+            mantissa = mantissa.wrapping_mul(10_000).wrapping_add(quad);
+            i += 4;
+        }
         while i < n {
             let d = body[i].wrapping_sub(ZERO);
             if d > 9 {
@@ -829,6 +854,11 @@ impl PlainNumber {
                 }
             }
             let frac_significant = i;
+            while i + 4 <= n {
+                let Some(quad) = four_digits(&body[i..i + 4]) else { break };
+                mantissa = mantissa.wrapping_mul(10_000).wrapping_add(quad);
+                i += 4;
+            }
             while i < n {
                 let d = body[i].wrapping_sub(ZERO);
                 if d > 9 {
@@ -1489,6 +1519,22 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    #[test]
+    fn four_digits_reads_exactly_four_ascii_digits() {
+        assert_eq!(four_digits(&utf16("1234")), Some(1234));
+        assert_eq!(four_digits(&utf16("0009")), Some(9));
+        assert_eq!(four_digits(&utf16("9999")), Some(9999));
+        for bad in ["123a", "/123", ":123", "12.4", "1 34"] {
+            assert_eq!(four_digits(&utf16(bad)), None, "{bad}");
+        }
+        // Units beyond ASCII whose low byte is a digit.
+        assert_eq!(four_digits(&[0x0131, 0x32, 0x33, 0x34]), None);
+        assert_eq!(four_digits(&[0x31, 0x32, 0x33, 0xFF34]), None);
+        for n in 0..10_000u64 {
+            assert_eq!(four_digits(&utf16(&format!("{n:04}"))), Some(n));
+        }
     }
 
     #[test]
