@@ -105,6 +105,10 @@ pub fn to_variant(v: &Value) -> Result<Variant, PlanError> {
                 what: "an array in a VARIANT without its element type (use array_to_variant)".into(),
             })
         }
+        Value::StringBuilder { .. } => {
+            // The CLR passes it as a COM-callable wrapper of the managed object.
+            return Err(PlanError::Unsupported { path: String::new(), what: "a StringBuilder in a VARIANT".into() });
+        }
     })
 }
 
