@@ -295,7 +295,18 @@ pub unsafe fn change_type_raw(src: &VARIANT, lcid: u32, flags: u16, vt: VarType)
         // The dereferenced value is validated like any VARIANT: a DECIMAL with a bad scale behind a BYREF
         // is E_INVALIDARG, as oleaut32's Var*FromDec answer it (taking it as VT_EMPTY converted it to 0).
         // SAFETY: caller contract; the copy owns its payload.
-        owned_deref = unsafe { Variant::from_raw(copy_ind_raw(src)?) }.map_err(Hresult::from)?;
+        let mut copy = unsafe { copy_ind_raw(src)? };
+        // SAFETY: the copy's pointers are live (ours, or references we hold).
+        owned_deref = match unsafe { Variant::from_raw(copy) } {
+            Ok(v) => v,
+            Err(e) => {
+                // The copy is ours even when it is refused (a BYREF array whose descriptor does
+                // not match its VARTYPE): free it, or it leaks (found by `variant_change_type`).
+                // SAFETY: the copy owns what it holds.
+                unsafe { super::owned::clear_raw(&mut copy) };
+                return Err(Hresult::from(e));
+            }
+        };
         owned_deref.as_raw()
     } else {
         super::owned::validate(src).map_err(Hresult::from)?;
@@ -911,6 +922,26 @@ mod tests {
         // SAFETY: as above.
         unsafe { (*p).scale = 0 };
         assert_eq!(i32::try_from(&change_type(&byref, VarType::I4, 0).unwrap()), Ok(5));
+    }
+
+    /// Found by the `variant_change_type` fuzz target: a VT_BYREF|VT_VARIANT whose inner VARIANT is tagged
+    /// VT_BYREF|VT_ARRAY|VT_VECTOR|VT_RESERVED had its array copied under a tag nothing can free. oleaut32
+    /// checks the inner tag first: DISP_E_BADVARTYPE, nothing allocated.
+    #[test]
+    fn an_invalid_tag_behind_a_byref_variant_is_refused_before_copying() {
+        use crate::alloc::tracking::LeakCheck;
+        let check = LeakCheck::start();
+        let array = crate::safearray::SafeArray::from_slice(&[1i32, 2, 3]).unwrap();
+        let mut psa = array.as_ptr();
+        let mut inner = VARIANT::with_vt(VarType(0xF000 | VarType::I4.0));
+        inner.data.ptr = (&mut psa as *mut *mut crate::safearray::SAFEARRAY).cast();
+        let mut outer = VARIANT::with_vt(VarType(VarType::BYREF_FLAG | VarType::VARIANT.0));
+        outer.data.ptr = (&mut inner as *mut VARIANT).cast();
+        // SAFETY: every pointer is live for the call.
+        let r = unsafe { change_type_raw(&outer, LCID_EN_US, 0, VarType::EMPTY) };
+        assert_eq!(r.err(), Some(Hresult::DISP_E_BADVARTYPE));
+        drop(array);
+        check.assert_no_leaks();
     }
 
     /// Found by the `variant_change_type` fuzz target: converting such an object recursed until the

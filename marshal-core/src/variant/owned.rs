@@ -495,6 +495,10 @@ pub unsafe fn copy_ind_raw(src: &VARIANT) -> Result<VARIANT, Hresult> {
         // SAFETY: forwarded contract.
         return unsafe { copy_raw(src) };
     }
+    // As oleaut32's VariantCopyInd, the tag is checked first: also the tag of a VARIANT reached
+    // through VT_BYREF|VT_VARIANT (a BYREF array tagged VT_VECTOR|VT_RESERVED was copied into a
+    // VARIANT nobody could free; found by `variant_change_type`).
+    validate_vartype(src.vt)?;
     if src.vt.is_array() {
         // SAFETY: reading the pointer member; a BYREF pointer is valid (caller contract).
         let pp = unsafe { src.data.ptr } as *const *mut c_void;
