@@ -98,10 +98,8 @@ fn out_of_range_values_are_the_clr_exceptions_and_free_what_was_converted() {
     assert_eq!(e.clr_exception(), "System.ArgumentException");
     bytes.fill(0);
     // SAFETY: plain bytes: DATE 0 is 1899-12-30.
-    assert_eq!(
-        unsafe { plan.from_native(&bytes) }.unwrap(),
-        s(vec![("f", Value::DateTime(DateTime { ticks: 599_264_352_000_000_000 }))])
-    );
+    let back = unsafe { plan.from_native(&bytes) }.unwrap();
+    assert_eq!(back, s(vec![("f", Value::DateTime(DateTime { ticks: 599_264_352_000_000_000 }))]));
 }
 
 #[test]
