@@ -15,7 +15,7 @@
 use marshal_core::value::Value;
 use marshal_core::{BoolRepr, Prim, TypeDesc};
 
-use crate::direct::{Caller, MAX_ARGS};
+use crate::direct::{Runner, MAX_ARGS};
 use crate::error::PinvokeError;
 use crate::signature::{ParamPlan, PassBy, Plan};
 
@@ -106,9 +106,8 @@ impl Word {
 /// A signature prepared for the fast path.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FastCall {
-    caller: Caller,
+    runner: Runner,
     args: [Word; MAX_ARGS],
-    nargs: usize,
     /// `None`: void.
     ret: Option<Word>,
     set_last_error: bool,
@@ -122,11 +121,11 @@ impl FastCall {
     pub(crate) fn new(
         params: &[ParamPlan],
         ret: Option<&TypeDesc>,
-        caller: Option<Caller>,
+        runner: Option<Runner>,
         set_last_error: bool,
         preserve_sig: bool,
     ) -> Option<FastCall> {
-        let caller = caller?;
+        let runner = runner?;
         if params.len() > MAX_ARGS {
             return None;
         }
@@ -146,7 +145,7 @@ impl FastCall {
         if !preserve_sig && ret != Some(Word::Error) {
             return None;
         }
-        Some(FastCall { caller, args, nargs: params.len(), ret, set_last_error, hresult: !preserve_sig })
+        Some(FastCall { runner, args, ret, set_last_error, hresult: !preserve_sig })
     }
 
     /// Calls with `args` and returns the native return's word, or `None` when
@@ -155,23 +154,31 @@ impl FastCall {
     /// has happened yet). [`FastCall::result`] makes the managed result of the word.
     #[inline(always)]
     pub(crate) fn call(&self, code: *const (), args: &[Value]) -> Option<u64> {
-        if args.len() != self.nargs {
-            return None;
-        }
-        let mut words = [0u64; MAX_ARGS];
-        for ((w, v), kind) in words.iter_mut().zip(args).zip(&self.args) {
-            *w = kind.arg(v)?;
-        }
+        // SAFETY: the runner was chosen for the native signature `code` has (the
+        // signature's promise, as for any call).
+        unsafe { (self.runner)(self, code, args) }
+    }
+
+    /// The word of argument `i` (< MAX_ARGS), when `v` is a plain copy.
+    #[inline(always)]
+    pub(crate) fn arg(&self, i: usize, v: &Value) -> Option<u64> {
+        self.args[i].arg(v)
+    }
+
+    /// SetLastError: clears the OS error right before the call.
+    #[inline(always)]
+    pub(crate) fn before_call(&self) {
         if self.set_last_error {
             crate::last_error::clear_os_error();
         }
-        // SAFETY: the code has the native signature the caller was chosen for (the
-        // signature's promise, as for any call); each word holds its argument.
-        let w = unsafe { (self.caller)(code, &words) };
+    }
+
+    /// SetLastError: captures the OS error right after the call.
+    #[inline(always)]
+    pub(crate) fn after_call(&self) {
         if self.set_last_error {
             crate::last_error::capture_os_error();
         }
-        Some(w)
     }
 
     /// The managed result of a returned word: its value, or for PreserveSig=false

@@ -515,7 +515,13 @@ impl CallPlan {
         Ok(CallPlan {
             managed_params: if sig.preserve_sig { out.len() } else { sig.params.len() },
             sized_after_call: out.iter().any(|p| matches!(p.plan, Plan::ArrayByRef { .. })),
-            fast: crate::fast::FastCall::new(&out, ret.as_ref(), direct, sig.set_last_error, sig.preserve_sig),
+            fast: crate::fast::FastCall::new(
+                &out,
+                ret.as_ref(),
+                crate::direct::runner(&out.iter().map(|p| p.abi.clone()).collect::<Vec<_>>(), &ret_abi),
+                sig.set_last_error,
+                sig.preserve_sig,
+            ),
             direct,
             params: out,
             ret: ret_elem,
