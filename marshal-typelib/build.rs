@@ -2,7 +2,7 @@
 //! itself contains no C.
 
 fn main() {
-    let fixtures = ["tests/c/late_bound.c"];
+    let fixtures = ["tests/c/late_bound.c", "tests/c/typeinfo_dump.c"];
     for f in fixtures {
         println!("cargo::rerun-if-changed={f}");
     }

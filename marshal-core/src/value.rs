@@ -89,6 +89,15 @@ pub enum Value {
     Interface(ComRef),
     /// A string as UTF-16 code units (possibly ill-formed, as .NET strings may be).
     Str(Vec<u16>),
+    /// A `System.Text.StringBuilder` argument: its text (UTF-16 code units) and its
+    /// `Capacity`, which sizes the native buffer (`capacity + 1` characters). Only a
+    /// P/Invoke parameter takes one; after the call it holds what the callee wrote.
+    StringBuilder {
+        /// The text.
+        text: Vec<u16>,
+        /// `StringBuilder.Capacity`.
+        capacity: u32,
+    },
     /// Array elements in order.
     Array(Vec<Value>),
     /// Struct fields in declaration order.
@@ -137,6 +146,7 @@ impl Value {
             Value::Missing => "Missing",
             Value::Interface(_) => "an interface",
             Value::Str(_) => "a string",
+            Value::StringBuilder { .. } => "a StringBuilder",
             Value::Array(_) => "an array",
             Value::Struct(_) => "a struct",
         }

@@ -216,6 +216,9 @@ unsafe fn invoke(state: &State<'_>, result: *mut c_void, args: *mut *mut c_void)
                 }
             }
             Plan::Array { .. } | Plan::ArrayByRef { .. } => Value::Null,
+            Plan::StringBuilder { .. } => {
+                return Err(PinvokeError::Unsupported { at: here(), what: "a StringBuilder in a callback".into() })
+            }
         });
     }
     for (i, pp) in plan.params.iter().enumerate() {

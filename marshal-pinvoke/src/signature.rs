@@ -29,8 +29,8 @@ use core::ffi::c_void;
 use std::sync::Arc;
 
 use marshal_core::alloc::CoTaskMem;
-use marshal_core::plan::ElementPlan;
-use marshal_core::strings::{NativeStringKind, StringOptions};
+use marshal_core::plan::{ElementPlan, PlanError};
+use marshal_core::strings::{NativeStringKind, StringBuffer, StringOptions};
 use marshal_core::value::Value;
 use marshal_core::{BoolRepr, CharRepr, CharSet, Layout, Prim, StringRepr, Target, TypeDesc};
 use smallvec::SmallVec;
@@ -67,12 +67,53 @@ pub struct Param {
     /// A formatted class (a reference type with sequential/explicit layout):
     /// passed by value as a pointer to its fields.
     pub class: bool,
+    /// A `System.Text.StringBuilder` (`ty` is its string form): a native buffer of
+    /// `Capacity + 1` characters the callee may fill; the argument is a
+    /// [`Value::StringBuilder`].
+    pub string_builder: bool,
 }
 
 impl Param {
     /// A by-value parameter.
     pub fn new(name: &str, ty: TypeDesc) -> Param {
-        Param { name: Arc::from(name), ty, pass: PassBy::Value, in_attr: false, out_attr: false, class: false }
+        Param {
+            name: Arc::from(name),
+            ty,
+            pass: PassBy::Value,
+            in_attr: false,
+            out_attr: false,
+            class: false,
+            string_builder: false,
+        }
+    }
+
+    /// A by-value `StringBuilder` whose buffer has the native form `repr` (`[In, Out]`
+    /// unless `[In]` / `[Out]` say otherwise, as the CLR passes it): the callee gets a
+    /// buffer of `Capacity + 1` characters holding the text, and the text is read
+    /// back up to the first NUL after the call.
+    ///
+    /// ```
+    /// use marshal_pinvoke::{Param, Signature};
+    /// use marshal_pinvoke::core::value::Value;
+    /// use marshal_pinvoke::core::{StringRepr, TypeDesc};
+    /// extern "C" fn fill(buf: *mut u8, cap: i32) {
+    ///     let text = b"filled\0";
+    ///     if cap as usize >= text.len() {
+    ///         // SAFETY: the marshaler passes `cap + 1` bytes.
+    ///         unsafe { buf.copy_from_nonoverlapping(text.as_ptr(), text.len()) };
+    ///     }
+    /// }
+    /// let sig = Signature::new(None)
+    ///     .param(Param::string_builder("sb", StringRepr::LPUTF8Str))
+    ///     .param(Param::new("cap", TypeDesc::I32));
+    /// // SAFETY: `fill` is void(char*, int).
+    /// let f = unsafe { sig.bind_address(fill as *const ()) }.unwrap();
+    /// let mut args = [Value::StringBuilder { text: vec![], capacity: 16 }, Value::I32(16)];
+    /// f.call(&mut args).unwrap();
+    /// assert_eq!(args[0], Value::StringBuilder { text: "filled".encode_utf16().collect(), capacity: 16 });
+    /// ```
+    pub fn string_builder(name: &str, repr: StringRepr) -> Param {
+        Param { string_builder: true, ..Param::new(name, TypeDesc::String(repr)) }
     }
 
     /// A `ref` parameter.
@@ -104,6 +145,10 @@ impl Param {
 
     /// (copy in, copy out) for non-pinned data, from the attributes and passing mode.
     fn direction(&self) -> (bool, bool) {
+        if self.string_builder && !self.in_attr && !self.out_attr {
+            // A StringBuilder is [In, Out] by default.
+            return (true, true);
+        }
         match (self.pass, self.in_attr, self.out_attr) {
             (PassBy::Out, _, _) => (false, true),
             (PassBy::Ref, false, false) => (true, true),
@@ -233,6 +278,9 @@ pub(crate) enum Plan {
     Array { copy_in: bool, copy_out: bool },
     /// A `ref`/`out` LPArray: a pointer to the pointer to the elements.
     ArrayByRef { size: ArraySize, copy_in: bool, copy_out: bool },
+    /// A `StringBuilder`: a pointer to a buffer of `Capacity + 1` characters of
+    /// `kind` (the slot holds the pointer, the inner slot the buffer's byte size).
+    StringBuilder { kind: NativeStringKind, copy_in: bool, copy_out: bool },
 }
 
 /// Native→managed element count of an LPArray.
@@ -436,6 +484,22 @@ impl CallPlan {
                 && !matches!(p.ty, TypeDesc::Char(CharRepr::ByCharSet) if !charset.is_unicode_on(Target::host()));
             let (copy_in, copy_out) = p.direction();
             let (plan, abi, elem, inner) = match (&p.ty, p.pass) {
+                _ if p.string_builder => {
+                    let TypeDesc::String(repr) = p.ty else {
+                        return Err(invalid("a StringBuilder's type is a string form"));
+                    };
+                    if p.pass != PassBy::Value {
+                        // CoreCLR: MarshalDirectiveException for `ref`/`out` StringBuilder.
+                        return Err(invalid("a StringBuilder is passed by value only"));
+                    }
+                    let kind = NativeStringKind::resolve(repr, charset);
+                    if !matches!(kind, NativeStringKind::LPStr | NativeStringKind::LPWStr | NativeStringKind::LPUTF8Str)
+                    {
+                        return Err(invalid("a StringBuilder buffer is LPStr, LPWStr or LPUTF8Str"));
+                    }
+                    let plan = Plan::StringBuilder { kind, copy_in, copy_out };
+                    (plan, AbiType::Pointer, element_plan(&TypeDesc::ISIZE, charset, &here)?, POINTER_SIZE)
+                }
                 (TypeDesc::LpArray { elem, size_param_index, .. }, PassBy::Value) => {
                     check_elem(elem, &here)?;
                     check_size_param(*size_param_index, &params, i)?;
@@ -890,6 +954,25 @@ fn convert_in(pp: &ParamPlan, v: &Value, arena: &mut [u8], opts: &StringOptions)
             let p = arena[inner_off..].as_mut_ptr() as usize;
             write_ptr(&mut arena[slot_off..], p);
         }
+        Plan::StringBuilder { kind, copy_in, .. } => {
+            let (ptr, size) = match v {
+                Value::Null => (core::ptr::null_mut(), 0),
+                Value::StringBuilder { text, capacity } => {
+                    let contents: &[u16] = if copy_in { text } else { &[] };
+                    StringBuffer::new(kind, *capacity as usize, contents, &opts.ansi)
+                        .map_err(|error| PlanError::String { path: String::new(), error })?
+                        .into_raw()
+                }
+                _ => {
+                    return Err(PinvokeError::ArgumentType {
+                        at: String::new(),
+                        expected: "a StringBuilder or null".into(),
+                    })
+                }
+            };
+            write_ptr(&mut arena[slot_off..], ptr as usize);
+            write_ptr(&mut arena[inner_off..], size);
+        }
         Plan::Array { copy_in, .. } => {
             let p = match v {
                 Value::Null => 0,
@@ -938,6 +1021,12 @@ unsafe fn cleanup(pp: &ParamPlan, v: &Value, arena: &mut [u8], counted: Option<u
                 }
             }
             Plan::Array { .. } => free_array(elem, read_ptr(&arena[slot_off..]), n_ours),
+            Plan::StringBuilder { kind, .. } => {
+                let p = read_ptr(&arena[slot_off..]);
+                if p != 0 {
+                    drop(StringBuffer::from_raw(kind, p as *mut c_void, read_ptr(&arena[inner_off..])));
+                }
+            }
             Plan::ArrayByRef { .. } => {
                 let now = read_ptr(&arena[inner_off..]);
                 let ours = read_ptr(&arena[inner_off + POINTER_SIZE..]);
@@ -995,6 +1084,25 @@ unsafe fn convert_out(
                 unsafe { elem.from_native(&arena[inner_off..inner_off + inner_size], opts) }
                     .map(|nv| *v = nv)
                     .map_err(PinvokeError::from)
+            }
+        }
+        Plan::StringBuilder { kind, copy_out, .. } => {
+            let p = read_ptr(&arena[slot_off..]);
+            match v {
+                Value::StringBuilder { capacity, .. } if copy_out && p != 0 => {
+                    // SAFETY: the buffer convert_in made (freed by `cleanup` below, not here).
+                    let buffer = core::mem::ManuallyDrop::new(unsafe {
+                        StringBuffer::from_raw(kind, p as *mut c_void, read_ptr(&arena[inner_off..]))
+                    });
+                    match buffer.read(opts) {
+                        Ok(text) => {
+                            new_value = Some(Value::StringBuilder { text: text.into_vec(), capacity: *capacity });
+                            Ok(())
+                        }
+                        Err(error) => Err(PinvokeError::from(PlanError::String { path: String::new(), error })),
+                    }
+                }
+                _ => Ok(()),
             }
         }
         Plan::Array { copy_out, .. } => {

@@ -53,6 +53,15 @@ impl ApiFunc<'_> {
     pub fn lib(&self) -> &TypeLib {
         &self.lib
     }
+
+    /// The imported library the function comes from (an interface it inherits from lives there), or `None` when
+    /// it is the viewed library's own.
+    pub fn imported(&self) -> Option<&Arc<TypeLib>> {
+        match &self.lib {
+            RefTarget::This(_) => None,
+            RefTarget::Other(l) => Some(l),
+        }
+    }
 }
 
 /// One type of a library seen through the ITypeInfo API.

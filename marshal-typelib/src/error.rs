@@ -79,6 +79,13 @@ pub enum TypeLibError {
     },
     /// Something a writer cannot express in the target format.
     Unsupported(String),
+    /// A COM method of a native `ITypeInfo` / `ITypeLib` (read by [`crate::com_reader`]) failed.
+    ComCall {
+        /// The method.
+        what: &'static str,
+        /// The HRESULT it returned.
+        hr: i32,
+    },
     /// Reading a file failed.
     Io(std::io::Error),
 }
@@ -102,6 +109,7 @@ impl fmt::Display for TypeLibError {
             TypeLibError::BadPe(what) => write!(f, "malformed PE image: {what}"),
             TypeLibError::Unresolved { what } => write!(f, "unresolved external reference: {what}"),
             TypeLibError::Unsupported(what) => write!(f, "unsupported: {what}"),
+            TypeLibError::ComCall { what, hr } => write!(f, "{what} failed: HRESULT {:#010x}", *hr as u32),
             TypeLibError::Io(e) => write!(f, "I/O error: {e}"),
         }
     }

@@ -5,6 +5,10 @@
 //! model ([`TypeLib`], [`TypeInfo`], [`FuncDesc`], [`VarDesc`]); resolve references into other libraries through a
 //! caller-supplied [`Resolver`].
 //!
+//! On the COM ABI: [`com_typeinfo::TypeLibObject`] serves a library as `ITypeLib` / `ITypeInfo` objects (the native
+//! structures of [`oaidl`]), [`com_reader::read_type_info`] reads any native `ITypeInfo` back into the model, and
+//! [`std_dispatch`] serves and calls IDispatch with type information ([`dispatch`] binds the calls).
+//!
 //! Every offset, count, length and index in a type library is untrusted: a truncated, corrupted or hostile file gives
 //! a [`TypeLibError`], never a panic, an out-of-bounds read, unbounded recursion or an allocation sized by an
 //! unchecked count.
@@ -25,11 +29,14 @@
 pub mod api;
 pub mod bindings;
 mod bytes;
+pub mod com_reader;
+pub mod com_typeinfo;
 pub mod dispatch;
 pub mod error;
 pub mod layout;
 pub mod model;
 pub mod msft;
+pub mod oaidl;
 pub mod pe;
 pub mod resolve;
 pub mod sltg;

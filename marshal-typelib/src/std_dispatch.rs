@@ -12,6 +12,8 @@ use marshal_com::{com_interface, ComClass, ComError, ComObject, ComPtr, ComResul
 use marshal_core::variant::{Variant, VariantRef, VARIANT};
 use marshal_core::{Bstr, Guid, Hresult, BSTR};
 
+use crate::com_reader::read_type_info;
+use crate::com_typeinfo::{ITypeInfo, TypeLibObject};
 use crate::dispatch::{
     BoundCall, DispatchTable, Exception, InvokeError, DISPATCH_PROPERTYPUT, DISPATCH_PROPERTYPUTREF, DISPID_PROPERTYPUT,
 };
@@ -79,10 +81,13 @@ pub trait Invokable: Send + Sync + 'static {
     fn invoke(&self, call: &BoundCall<'_>) -> Result<Variant, Exception>;
 }
 
-/// The `CreateStdDispatch` object: a table and the object it serves.
+/// The `CreateStdDispatch` object: a table and the object it serves, and the type it hands out as its
+/// `ITypeInfo` when it was made from a library ([`StdDispatch::with_type_info`]).
 pub struct StdDispatch<T: Invokable> {
     table: DispatchTable,
     object: T,
+    /// The served library and the index of the type `GetTypeInfo` reports.
+    type_info: Option<(TypeLibObject, usize)>,
 }
 
 impl<T: Invokable> ComClass for StdDispatch<T> {
@@ -91,8 +96,37 @@ impl<T: Invokable> ComClass for StdDispatch<T> {
 
 impl<T: Invokable> StdDispatch<T> {
     /// Exposes `object` as an IDispatch whose members are `table`'s (`CreateStdDispatch`).
+    ///
+    /// Such an object has no type information to hand out: `GetTypeInfoCount` reports 0.
     pub fn create(table: DispatchTable, object: T) -> ComResult<ComPtr<IDispatch>> {
-        ComObject::create_as::<IDispatch>(StdDispatch { table, object })
+        ComObject::create_as::<IDispatch>(StdDispatch { table, object, type_info: None })
+    }
+
+    /// Exposes `object` as an IDispatch described by type `index` of the served library `lib` (a dual interface
+    /// or a dispinterface), as `CreateStdDispatch` does with an `ITypeInfo`: the members come from the type, and
+    /// `GetTypeInfo(0)` hands a caller that type as an [`ITypeInfo`] object (`GetTypeInfoCount` reports 1).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use marshal_typelib::com_typeinfo::TypeLibObject;
+    /// # use marshal_typelib::std_dispatch::{Invokable, StdDispatch};
+    /// # fn demo(lib: marshal_typelib::TypeLib, object: impl Invokable) {
+    /// let served = TypeLibObject::new(lib, Arc::new(()));
+    /// let index = served.lib().find_type("IMyDual").unwrap();
+    /// let dispatch = StdDispatch::with_type_info(&served, index, object).unwrap();
+    /// # }
+    /// ```
+    pub fn with_type_info(lib: &TypeLibObject, index: usize, object: T) -> crate::Result<ComPtr<IDispatch>> {
+        if index >= lib.lib().types.len() {
+            return Err(crate::TypeLibError::BadIndex {
+                what: "type index",
+                index: index as i64,
+                limit: lib.lib().types.len() as u64,
+            });
+        }
+        let table = DispatchTable::from_type_info(lib.lib(), index, lib.resolver())?;
+        ComObject::create_as::<IDispatch>(StdDispatch { table, object, type_info: Some((lib.clone(), index)) })
+            .map_err(|e| crate::TypeLibError::ComCall { what: "creating the IDispatch object", hr: e.hresult().0 })
     }
 }
 
@@ -129,18 +163,26 @@ impl<T: Invokable> IDispatchImpl for StdDispatch<T> {
         if count.is_null() {
             return Err(ComError::from_hresult(Hresult::E_INVALIDARG));
         }
-        // No ITypeInfo object is handed out (the table is built from the library, not from a COM ITypeInfo).
         // SAFETY: checked non-null; the caller passes a writable UINT.
-        unsafe { count.write(0) };
+        unsafe { count.write(self.type_info.is_some() as u32) };
         Ok(())
     }
 
-    unsafe fn get_type_info(&self, _index: u32, _lcid: u32, info: *mut *mut c_void) -> ComResult<()> {
-        if !info.is_null() {
-            // SAFETY: checked non-null; the caller passes a writable pointer.
-            unsafe { info.write(core::ptr::null_mut()) };
+    unsafe fn get_type_info(&self, index: u32, _lcid: u32, info: *mut *mut c_void) -> ComResult<()> {
+        if info.is_null() {
+            return Err(ComError::from_hresult(Hresult::E_INVALIDARG));
         }
-        Err(ComError::from_hresult(Hresult::DISP_E_BADINDEX))
+        // SAFETY: checked non-null; the caller passes a writable pointer.
+        unsafe { info.write(core::ptr::null_mut()) };
+        match (&self.type_info, index) {
+            (Some((lib, i)), 0) => {
+                let object = lib.dispatch_type_info(*i).ok_or(ComError::from_hresult(Hresult::DISP_E_BADINDEX))?;
+                // SAFETY: checked non-null; the new reference goes to the caller.
+                unsafe { info.write(object.into_raw()) };
+                Ok(())
+            }
+            _ => Err(ComError::from_hresult(Hresult::DISP_E_BADINDEX)),
+        }
     }
 
     unsafe fn get_ids_of_names(
@@ -259,6 +301,42 @@ impl LateBound {
     /// A client for `object`, described by `table`, calling with locale `lcid`.
     pub fn new(object: ComPtr<IDispatch>, table: DispatchTable, lcid: u32) -> LateBound {
         LateBound { table, object, lcid }
+    }
+
+    /// A client for `object` described by its own type information: `IDispatch::GetTypeInfo(0, lcid)` read through
+    /// the `ITypeInfo` methods ([`crate::com_reader::read_type_info`]). An object without type information
+    /// (`GetTypeInfoCount` 0) or whose `ITypeInfo` answers nonsense is a [`crate::TypeLibError`].
+    pub fn from_dispatch(object: ComPtr<IDispatch>, lcid: u32) -> crate::Result<LateBound> {
+        let mut count = 0u32;
+        // SAFETY: a live IDispatch; `count` is a local.
+        let hr = unsafe { object.get_type_info_count(&mut count) };
+        if hr.is_err() {
+            return Err(crate::TypeLibError::ComCall { what: "IDispatch::GetTypeInfoCount", hr: hr.0 });
+        }
+        if count == 0 {
+            return Err(crate::TypeLibError::ComCall {
+                what: "IDispatch::GetTypeInfoCount (no type information)",
+                hr: Hresult::DISP_E_BADINDEX.0,
+            });
+        }
+        let mut raw = core::ptr::null_mut();
+        // SAFETY: a live IDispatch; `raw` is a local.
+        let hr = unsafe { object.get_type_info(0, lcid, &mut raw) };
+        // SAFETY: the reference written (if any) is ours.
+        let info = unsafe { ComPtr::<ITypeInfo>::from_raw(raw) };
+        if hr.is_err() {
+            return Err(crate::TypeLibError::ComCall { what: "IDispatch::GetTypeInfo", hr: hr.0 });
+        }
+        let info =
+            info.ok_or(crate::TypeLibError::BadValue { what: "GetTypeInfo returned a null ITypeInfo", value: 0 })?;
+        let (lib, index) = read_type_info(&info)?;
+        let table = DispatchTable::from_type_info(&lib, index, &())?;
+        Ok(LateBound { table, object, lcid })
+    }
+
+    /// The table the client binds calls with.
+    pub fn table(&self) -> &DispatchTable {
+        &self.table
     }
 
     /// Calls member `name` with `flags` (`DISPATCH_METHOD`, `DISPATCH_PROPERTYGET`, …): positional `args` in

@@ -100,6 +100,8 @@ enum Kind {
     Handle,
     /// A delegate with its own signature.
     Delegate(Signature),
+    /// A `StringBuilder` whose buffer has this string form.
+    StringBuilder(StringRepr),
 }
 
 struct Types<'a> {
@@ -187,7 +189,6 @@ fn scalar_desc(name: &str, ma: Option<&str>, types: &Map<String, Json>) -> Resul
         ("Object", Some("IUnknown")) => TypeDesc::Interface(marshal_core::InterfaceKind::IUnknown),
         ("Object", Some("IDispatch")) => TypeDesc::Interface(marshal_core::InterfaceKind::IDispatch),
         ("Decimal" | "DateTime" | "Object", Some(m)) => return unsupported(format!("{name} as {m}")),
-        ("StringBuilder", _) => return unsupported("StringBuilder"),
         (n, _) if types.contains_key(n) => TypeDesc::named(n),
         (n, m) => return unsupported(format!("type {n} as {m:?}")),
     })
@@ -210,6 +211,17 @@ fn param_kind(p: &Json, types: &mut Types<'_>) -> Result<Kind, Fail> {
     let ma = p.get("marshal_as");
     if let Some(sig) = p.get("sig").filter(|s| !s.is_null()) {
         return Ok(Kind::Delegate(signature(sig, types)?));
+    }
+    if name == "StringBuilder" {
+        let repr = match marshal_as(ma) {
+            None => StringRepr::ByCharSet,
+            Some("LPStr") => StringRepr::LPStr,
+            Some("LPWStr") => StringRepr::LPWStr,
+            Some("LPTStr") => StringRepr::LPTStr,
+            Some("LPUTF8Str") => StringRepr::LPUTF8Str,
+            Some(other) => return unsupported(format!("StringBuilder as {other}")),
+        };
+        return Ok(Kind::StringBuilder(repr));
     }
     if name == "HandleRef" || types.json.get(name).is_some_and(|t| s(t, "base") == "SafeHandle") {
         return Ok(Kind::Handle);
@@ -243,10 +255,12 @@ fn to_param(p: &Json, kind: &Kind) -> Param {
         Kind::Plain(t) | Kind::Class(t) | Kind::LpStruct(t) => t.clone(),
         Kind::Handle => TypeDesc::ISIZE,
         Kind::Delegate(_) => TypeDesc::FnPtr,
+        Kind::StringBuilder(r) => TypeDesc::String(*r),
     };
     let mut param = match (kind, s(p, "byref")) {
         (Kind::Class(_), "none") => Param::class(name, ty),
         (Kind::LpStruct(_), _) => Param::by_ref(name, ty).with_in(),
+        (Kind::StringBuilder(r), _) => Param::string_builder(name, *r),
         (_, "ref") => Param::by_ref(name, ty),
         (_, "out") => Param::out(name, ty),
         _ => Param::new(name, ty),
@@ -290,6 +304,14 @@ fn arg_value(j: &Json, param: &Param, kind: &Kind) -> Result<Value, Fail> {
         (Kind::Handle, "safehandle" | "handleref") => {
             let h = u64::from_str_radix(s(j, "handle"), 16).map_err(|e| Fail::Engine(e.to_string()))?;
             return Ok(Value::ISize(h as i64));
+        }
+        (Kind::StringBuilder(_), "stringbuilder") => {
+            let text = match value_of(&j["v"], &param.ty)? {
+                Value::Str(units) => units,
+                _ => Vec::new(),
+            };
+            let capacity = j.get("capacity").and_then(Json::as_u64).unwrap_or(16) as u32;
+            return Ok(Value::StringBuilder { text, capacity });
         }
         (_, "stringbuilder") => return unsupported("StringBuilder"),
         _ => {}
@@ -429,6 +451,10 @@ fn run(call: &Json) -> Result<Outcome, Fail> {
     let guard = oracle.lock().unwrap_or_else(|e| e.into_inner());
     let function = sig.bind(&guard.lib, s(call, "entry"))?;
     (guard.clear)();
+    let capacity_before = args.iter().find_map(|a| match a {
+        Value::StringBuilder { capacity, .. } => Some(*capacity),
+        _ => None,
+    });
     let result = function.call(&mut args);
     // SAFETY: on_log returns the logger's NUL-terminated buffer.
     let log = unsafe { core::ffi::CStr::from_ptr((guard.log)()) }.to_string_lossy().into_owned();
@@ -441,6 +467,10 @@ fn run(call: &Json) -> Result<Outcome, Fail> {
 
     let mut out = Outcome::default();
     out.set("native", Json::Object(parse_log(&log)));
+    if let Some(capacity) = capacity_before {
+        // StringBuilder.Capacity before the call (the buffer holds capacity + 1 characters).
+        out.set("capacity_before", Json::from(capacity));
+    }
     let ret = match result {
         Ok(v) => v,
         Err(e) => {
@@ -467,7 +497,12 @@ fn run(call: &Json) -> Result<Outcome, Fail> {
         let p = &sig.params[i];
         let class = matches!(kinds[i], Kind::Class(_));
         let ty = p.ty.clone();
-        out.set("managed_after", value_to_json(&zero_addresses(&args[i]), &ty, &names_for(class)));
+        let after = match &args[i] {
+            // The managed side of a StringBuilder is its text.
+            Value::StringBuilder { text, .. } => Value::Str(text.clone()),
+            other => zero_addresses(other),
+        };
+        out.set("managed_after", value_to_json(&after, &ty, &names_for(class)));
     }
     // n_out: an `out int` count beside an out array.
     if let Some(i) =

@@ -99,6 +99,10 @@ pub fn to_variant(v: &Value) -> Result<Variant, PlanError> {
         Value::Array(_) => {
             return Err(PlanError::Unsupported { path: String::new(), what: "an array in a VARIANT".into() })
         }
+        Value::StringBuilder { .. } => {
+            // The CLR passes it as a COM-callable wrapper of the managed object.
+            return Err(PlanError::Unsupported { path: String::new(), what: "a StringBuilder in a VARIANT".into() });
+        }
     })
 }
 

@@ -91,6 +91,22 @@ impl StringBuffer {
         self.kind
     }
 
+    /// Gives up ownership: the pointer and the buffer's size in bytes, for
+    /// [`StringBuffer::from_raw`].
+    pub fn into_raw(self) -> (*mut c_void, usize) {
+        let me = core::mem::ManuallyDrop::new(self);
+        (me.ptr.cast(), me.byte_size)
+    }
+
+    /// Takes back a buffer given up by [`StringBuffer::into_raw`].
+    ///
+    /// # Safety
+    /// `ptr` and `byte_size` come from `into_raw` of a buffer of this `kind`, and
+    /// the buffer is taken back once.
+    pub unsafe fn from_raw(kind: NativeStringKind, ptr: *mut c_void, byte_size: usize) -> StringBuffer {
+        StringBuffer { kind, ptr: ptr.cast(), byte_size }
+    }
+
     /// The contents after the call: up to the first NUL, or the whole buffer.
     pub fn read(&self, opts: &StringOptions) -> Result<U16String, StringError> {
         let capacity = if self.kind.is_wide() { self.byte_size / 2 } else { self.byte_size };

@@ -398,8 +398,10 @@ fn cell_of(b: &Built, idx: &[i32]) -> Option<usize> {
         if off < 0 || off >= s.cElements as i64 {
             return None;
         }
-        cell += off as u128 * stride;
-        stride *= s.cElements as u128;
+        // Saturating: the stride after the last dimension is never used, and with many large
+        // dimensions it exceeds even u128 (an accepted descriptor's cells all fit in memory).
+        cell = cell.saturating_add((off as u128).saturating_mul(stride));
+        stride = stride.saturating_mul(s.cElements as u128);
     }
     Some(cell as usize)
 }
