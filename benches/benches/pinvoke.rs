@@ -26,6 +26,11 @@ marshal_pinvoke::by_value!(Complex);
 
 mod direct {
     use super::Complex;
+    #[link(name = "marshal_bench_nop")]
+    extern "C" {
+        /// `native/nop.c`: returns its first argument.
+        pub fn marshal_bench_nop(a: i32, b: f64) -> i32;
+    }
     #[link(name = "m")]
     extern "C" {
         pub fn conj(z: Complex) -> Complex;
@@ -52,9 +57,28 @@ pinvoke! {
 }
 
 pinvoke! {
+    #[library("marshal_bench_nop")]
+    unsafe extern "C" {
+        fn marshal_bench_nop(a: i32, b: f64) -> i32;
+    }
+}
+
+pinvoke! {
     #[library("m")]
     unsafe extern "C" {
         fn conj(z: Complex) -> Complex;
+    }
+}
+
+/// The integer a call returned: what a caller of a runtime signature reads of the
+/// result (matching the `Value` in place, as the extern and macro callers get the
+/// integer itself).
+#[inline(always)]
+fn int_of(r: Result<Value, marshal_pinvoke::PinvokeError>) -> i64 {
+    match &r {
+        Ok(Value::I32(x)) => *x as i64,
+        Ok(Value::USize(x)) => *x as i64,
+        other => panic!("unexpected {other:?}"),
     }
 }
 
@@ -75,6 +99,27 @@ fn calls(c: &mut Criterion) {
     let libc = Arc::new(Library::load("c").unwrap());
     let libm = Arc::new(Library::load("m").unwrap());
 
+    // The no-op call of anchors.md §6: `nop(int, double) -> int` in a gcc -O2 shared library.
+    let nop_lib = Arc::new(Library::load("marshal_bench_nop").unwrap());
+    let mut g = c.benchmark_group("pinvoke/no-op call nop(int,double)->int");
+    // SAFETY: the no-op of native/nop.c.
+    g.bench_function("extern", |b| b.iter(|| unsafe { direct::marshal_bench_nop(black_box(7), black_box(0.5)) }));
+    let (_, addr) = nop_lib.find_entry("marshal_bench_nop", marshal_core::CharSet::Ansi, true).unwrap();
+    // SAFETY: the symbol is the no-op, of exactly this type.
+    let fnptr: extern "C" fn(i32, f64) -> i32 = unsafe { core::mem::transmute(addr) };
+    g.bench_function("extern(dlsym fn pointer)", |b| b.iter(|| black_box(fnptr)(black_box(7), black_box(0.5))));
+    g.bench_function("macro", |b| b.iter(|| marshal_bench_nop(black_box(7), black_box(0.5)).unwrap()));
+    let nop_sig =
+        Signature::new(Some(TypeDesc::I32)).param(Param::new("a", TypeDesc::I32)).param(Param::new("b", TypeDesc::F64));
+    let nop_fn = nop_sig.bind(&nop_lib, "marshal_bench_nop").unwrap();
+    let mut nargs = [Value::I32(7), Value::F64(0.5)];
+    g.bench_function("signature", |b| b.iter(|| int_of(nop_fn.call(black_box(&mut nargs)))));
+    // The whole `Value` moved out (a 32-byte copy the caller makes) instead of read in place.
+    g.bench_function("signature(Value moved out)", |b| b.iter(|| nop_fn.call(black_box(&mut nargs)).unwrap()));
+    let nop_sle = nop_sig.set_last_error(true).bind(&nop_lib, "marshal_bench_nop").unwrap();
+    g.bench_function("signature(SetLastError)", |b| b.iter(|| int_of(nop_sle.call(black_box(&mut nargs)))));
+    g.finish();
+
     let mut g = c.benchmark_group("pinvoke/strlen(32 chars)");
     g.bench_function("extern", |b| {
         // SAFETY: a NUL-terminated string.
@@ -84,7 +129,7 @@ fn calls(c: &mut Criterion) {
     let ptr_sig = Signature::new(Some(TypeDesc::USIZE)).param(Param::new("s", TypeDesc::Pointer));
     let by_ptr = ptr_sig.bind(&libc, "strlen").unwrap();
     let mut args = [Value::Pointer(TEXT.as_ptr() as u64)];
-    g.bench_function("signature(IntPtr)", |b| b.iter(|| by_ptr.call(black_box(&mut args)).unwrap()));
+    g.bench_function("signature(IntPtr)", |b| b.iter(|| int_of(by_ptr.call(black_box(&mut args)))));
     let text = TEXT.to_str().unwrap();
     g.bench_function("extern(&str -> CString per call)", |b| {
         b.iter(|| {

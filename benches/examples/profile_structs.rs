@@ -50,6 +50,27 @@ fn main() {
                 // SAFETY: written just above.
                 unsafe { B::destroy_native(&mut out) };
             }
+            "b_hand" => {
+                // The suite's hand-written (b): fields copied, the string malloc'd + copied, freed.
+                let s = black_box(&b);
+                out[0..4].copy_from_slice(&s.a.to_le_bytes());
+                out[4..8].copy_from_slice(&s.b.to_le_bytes());
+                out[8..12].copy_from_slice(&s.c.to_le_bytes());
+                out[12..16].copy_from_slice(&s.d.to_le_bytes());
+                out[16..24].copy_from_slice(&s.x.to_le_bytes());
+                out[24..32].copy_from_slice(&s.y.to_le_bytes());
+                let units = s.s.as_slice();
+                let p = marshal_core::alloc::CoTaskMem::alloc(units.len() * 2 + 2);
+                // SAFETY: `p` holds the units and the NUL.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(units.as_ptr().cast::<u8>(), p, units.len() * 2);
+                    p.add(units.len() * 2).cast::<u16>().write_unaligned(0);
+                }
+                out[32..40].copy_from_slice(&(p as usize).to_ne_bytes());
+                black_box(&out);
+                // SAFETY: the block just allocated.
+                unsafe { marshal_core::alloc::CoTaskMem::free(p) };
+            }
             // SAFETY: a native B made by to_native above.
             "b_read_value" => drop(black_box(unsafe { plan_b.from_native(&native_b) }.unwrap())),
             // SAFETY: as above.

@@ -536,9 +536,11 @@ macro_rules! string_forms {
                 let units = unsafe { strings::read_native($kind, read_ptr(b), opts) }.map_err(exec::string_error)?;
                 Ok(T::from_units(units))
             }
+            #[inline]
             unsafe fn destroy(b: &mut [u8]) {
-                // SAFETY: forwarded contract.
-                unsafe { exec::destroy_kind(&Kind::Str($kind), b) }
+                // SAFETY: forwarded contract: the field holds null or a string of this form it owns.
+                unsafe { strings::free_native($kind, read_ptr(b)) };
+                write_ptr(b, core::ptr::null_mut());
             }
         }
     )*};
@@ -592,10 +594,12 @@ impl<T: ManagedString, const UNICODE: bool> Form<T> for StrByCharSet<UNICODE> {
             }
         }
     }
+    #[inline]
     unsafe fn destroy(b: &mut [u8]) {
         let kind = if UNICODE { NativeStringKind::LPWStr } else { NativeStringKind::LPStr };
-        // SAFETY: forwarded contract.
-        unsafe { exec::destroy_kind(&Kind::Str(kind), b) }
+        // SAFETY: forwarded contract: the field holds null or a string of this form it owns.
+        unsafe { strings::free_native(kind, read_ptr(b)) };
+        write_ptr(b, core::ptr::null_mut());
     }
 }
 

@@ -12,7 +12,10 @@
 
 use core::ffi::c_void;
 
+use marshal_core::value::Value;
+
 use crate::abi::AbiType;
+use crate::fast::FastCall;
 
 /// The argument words of a direct call (each slot's first 8 bytes).
 pub(crate) const MAX_ARGS: usize = 3;
@@ -137,6 +140,63 @@ unsafe fn call3<A: Word, B: Word, C: Word, R: Word>(code: *const (), a: &[u64; M
     f(A::from_word(a[0]), B::from_word(a[1]), C::from_word(a[2])).to_word()
 }
 
+/// A prepared fast call (see [`crate::fast`]): the managed arguments matched
+/// into the native types (`None`: not plain words, or not as many as the
+/// signature has; nothing called), the call made with them in registers, the
+/// return as a word.
+pub(crate) type Runner = unsafe fn(fc: &FastCall, code: *const (), args: &[Value]) -> Option<u64>;
+
+/// # Safety
+/// `code` is a function `extern "C" fn() -> R`.
+unsafe fn run0<R: Word>(fc: &FastCall, code: *const (), args: &[Value]) -> Option<u64> {
+    let [] = args else { return None };
+    // SAFETY: per the caller, the code has exactly this signature.
+    let f: extern "C" fn() -> R = unsafe { core::mem::transmute(code) };
+    fc.before_call();
+    let r = f();
+    fc.after_call();
+    Some(r.to_word())
+}
+
+/// # Safety
+/// `code` is a function `extern "C" fn(A) -> R`.
+unsafe fn run1<A: Word, R: Word>(fc: &FastCall, code: *const (), args: &[Value]) -> Option<u64> {
+    let [a] = args else { return None };
+    let a = A::from_word(fc.arg(0, a)?);
+    // SAFETY: per the caller, the code has exactly this signature.
+    let f: extern "C" fn(A) -> R = unsafe { core::mem::transmute(code) };
+    fc.before_call();
+    let r = f(a);
+    fc.after_call();
+    Some(r.to_word())
+}
+
+/// # Safety
+/// `code` is a function `extern "C" fn(A, B) -> R`.
+unsafe fn run2<A: Word, B: Word, R: Word>(fc: &FastCall, code: *const (), args: &[Value]) -> Option<u64> {
+    let [a, b] = args else { return None };
+    let (a, b) = (A::from_word(fc.arg(0, a)?), B::from_word(fc.arg(1, b)?));
+    // SAFETY: per the caller, the code has exactly this signature.
+    let f: extern "C" fn(A, B) -> R = unsafe { core::mem::transmute(code) };
+    fc.before_call();
+    let r = f(a, b);
+    fc.after_call();
+    Some(r.to_word())
+}
+
+/// # Safety
+/// `code` is a function `extern "C" fn(A, B, C) -> R`.
+unsafe fn run3<A: Word, B: Word, C: Word, R: Word>(fc: &FastCall, code: *const (), args: &[Value]) -> Option<u64> {
+    let [a, b, c] = args else { return None };
+    let (a, b, c) = (A::from_word(fc.arg(0, a)?), B::from_word(fc.arg(1, b)?), C::from_word(fc.arg(2, c)?));
+    // SAFETY: per the caller, the code has exactly this signature.
+    let f: extern "C" fn(A, B, C) -> R = unsafe { core::mem::transmute(code) };
+    fc.before_call();
+    let r = f(a, b, c);
+    fc.after_call();
+    Some(r.to_word())
+}
+
 /// Expands `$body` with `$t` the Rust type of class `$c`.
 macro_rules! with_class {
     ($c:expr, $t:ident => $body:expr) => {
@@ -194,6 +254,25 @@ pub(crate) fn caller(params: &[AbiType], ret: &AbiType) -> Option<Caller> {
         [a, b] => with_class!(a, A => with_class!(b, B => with_return!(ret, R => call2::<A, B, R> as Caller))),
         [a, b, c] => with_class!(a, A => with_class!(b, B => with_class!(c, C =>
             with_return!(ret, R => call3::<A, B, C, R> as Caller)))),
+        _ => return None,
+    })
+}
+
+/// The fast runner of a signature of these native parameter and return types
+/// (the same shapes as [`caller`]).
+pub(crate) fn runner(params: &[AbiType], ret: &AbiType) -> Option<Runner> {
+    caller(params, ret)?;
+    let ret = match ret {
+        AbiType::Void => None,
+        other => Some(Class::of(other)?),
+    };
+    let classes: Vec<Class> = params.iter().map(Class::of).collect::<Option<_>>()?;
+    Some(match classes[..] {
+        [] => with_return!(ret, R => run0::<R> as Runner),
+        [a] => with_class!(a, A => with_return!(ret, R => run1::<A, R> as Runner)),
+        [a, b] => with_class!(a, A => with_class!(b, B => with_return!(ret, R => run2::<A, B, R> as Runner))),
+        [a, b, c] => with_class!(a, A => with_class!(b, B => with_class!(c, C =>
+            with_return!(ret, R => run3::<A, B, C, R> as Runner)))),
         _ => return None,
     })
 }

@@ -38,6 +38,7 @@ pub mod abi;
 pub mod callback;
 mod direct;
 pub mod error;
+mod fast;
 pub mod handle;
 mod last_error;
 pub mod library;

@@ -324,6 +324,8 @@ pub(crate) struct CallPlan {
     pub(crate) sized_after_call: bool,
     /// The libffi-free call of the common shapes (see [`crate::direct`]).
     pub(crate) direct: Option<crate::direct::Caller>,
+    /// The whole call prepared for numbers and pointers by value (see [`crate::fast`]).
+    pub(crate) fast: Option<crate::fast::FastCall>,
     pub(crate) opts: StringOptions,
 }
 
@@ -573,10 +575,18 @@ impl CallPlan {
                 what: format!("a return value of more than {} bytes", RET_WORDS * 8),
             });
         }
+        let direct = crate::direct::caller(&out.iter().map(|p| p.abi.clone()).collect::<Vec<_>>(), &ret_abi);
         Ok(CallPlan {
             managed_params: if sig.preserve_sig { out.len() } else { sig.params.len() },
             sized_after_call: out.iter().any(|p| matches!(p.plan, Plan::ArrayByRef { .. })),
-            direct: crate::direct::caller(&out.iter().map(|p| p.abi.clone()).collect::<Vec<_>>(), &ret_abi),
+            fast: crate::fast::FastCall::new(
+                &out,
+                ret.as_ref(),
+                crate::direct::runner(&out.iter().map(|p| p.abi.clone()).collect::<Vec<_>>(), &ret_abi),
+                sig.set_last_error,
+                sig.preserve_sig,
+            ),
+            direct,
             params: out,
             ret: ret_elem,
             ret_abi,
@@ -681,7 +691,20 @@ impl Function {
     /// This function is safe to call in the sense of Rust's type system only
     /// to the extent that the signature truthfully describes the native
     /// function; that is the binder's responsibility, as for any FFI.
+    #[inline]
     pub fn call(&self, args: &mut [Value]) -> Result<Value, PinvokeError> {
+        if let Some(fast) = &self.plan.fast {
+            // Numbers and pointers by value: one match per argument, the call, the value.
+            if let Some(word) = fast.call(self.core.code(), args) {
+                return fast.result(word);
+            }
+        }
+        self.call_general(args)
+    }
+
+    /// Every signature's call: convert in, call, convert out and free, return.
+    #[inline(never)]
+    fn call_general(&self, args: &mut [Value]) -> Result<Value, PinvokeError> {
         let plan = &self.plan;
         if args.len() != plan.managed_params {
             return Err(PinvokeError::ArgumentCount { expected: plan.managed_params, given: args.len() });

@@ -437,6 +437,7 @@ impl Drop for NativeString {
 ///
 /// # Safety
 /// `ptr` is null or a live string of that form from that allocator, not used afterwards.
+#[inline]
 pub unsafe fn free_native(kind: NativeStringKind, ptr: *mut c_void) {
     if ptr.is_null() {
         return;
