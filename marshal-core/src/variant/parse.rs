@@ -772,7 +772,9 @@ fn four_digits(units: &[u16]) -> Option<u64> {
     // Every lane is 0x0030..=0x0039: high byte zero, low byte 0x3_ and still 0x3_ after +6.
     let high_bytes_clear = v & (0xFF00 * LANES) == 0;
     let tens_three = v & (0x00F0 * LANES) == 0x0030 * LANES;
-    let at_most_nine = (v + 0x0006 * LANES) & (0x00F0 * LANES) == 0x0030 * LANES;
+    // Wrapping: a lane with its high byte set may carry out of the word; such text is refused by
+    // `high_bytes_clear` anyway (found by `variant_text` with overflow checks on).
+    let at_most_nine = v.wrapping_add(0x0006 * LANES) & (0x00F0 * LANES) == 0x0030 * LANES;
     if !(high_bytes_clear && tens_three && at_most_nine) {
         return None;
     }
@@ -1542,6 +1544,10 @@ mod tests {
         // Units beyond ASCII whose low byte is a digit.
         assert_eq!(four_digits(&[0x0131, 0x32, 0x33, 0x34]), None);
         assert_eq!(four_digits(&[0x31, 0x32, 0x33, 0xFF34]), None);
+        // A last unit near 0xFFFF carries out of the word when +6 is added to every lane (found by
+        // `variant_text`: an overflow panic with overflow checks on).
+        assert_eq!(four_digits(&[0x31, 0x32, 0x33, 0xFFFF]), None);
+        assert_eq!(four_digits(&[0xFFFF, 0xFFFF, 0xFFFF, 0xFFFA]), None);
         for n in 0..10_000u64 {
             assert_eq!(four_digits(&utf16(&format!("{n:04}"))), Some(n));
         }

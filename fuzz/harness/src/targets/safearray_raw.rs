@@ -602,8 +602,9 @@ fn owned_ops(b: &Built, u: &mut Unstructured<'_>) -> bool {
     let sel = byte(u);
     let count = if sel & 0x80 != 0 { u32_le(u) } else { (sel & 15) as u32 };
     let lower = if sel & 0x40 != 0 { u32_le(u) as i32 } else { ((sel >> 4) & 3) as i32 - 1 };
-    let others: u128 = expect[..expect.len() - 1].iter().map(|d| d.count as u128).product();
-    let new_bytes = others * count as u128 * b.cb as u128;
+    // Saturating: many large dimensions exceed even u128.
+    let others: u128 = expect[..expect.len() - 1].iter().fold(1u128, |n, d| n.saturating_mul(d.count as u128));
+    let new_bytes = others.saturating_mul(count as u128).saturating_mul(b.cb as u128);
     if new_bytes <= MAX_DATA * 4 {
         let old_bounds = sa.bounds();
         match sa.redim(Bound::new(lower, count)) {
