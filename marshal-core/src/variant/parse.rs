@@ -342,13 +342,15 @@ fn parse_number_into<const N: usize>(s: &[u16], loc: &Locale, flags: u32) -> Res
             base_shift = 3;
         } else {
             while count > 1 && digits[count - 1] == 0 {
-                pwr10 += 1;
+                pwr10 = pwr10.saturating_add(1);
                 count -= 1;
             }
         }
     } else {
+        // Saturating: an exponent near i32::MAX plus trailing zeros overflowed (found by `variant_text`);
+        // either way the number is out of every type's range.
         while count > 1 && digits[count - 1] == 0 {
-            pwr10 += 1;
+            pwr10 = pwr10.saturating_add(1);
             count -= 1;
         }
     }
@@ -1640,6 +1642,17 @@ mod tests {
         assert!(dec("-1E-40").validate().is_ok());
         let mut buf = [0u8; 32];
         let _ = dec("1.2E-33").write_invariant(&mut buf);
+    }
+
+    /// Found by the `variant_text` fuzz target: an exponent near i32::MAX followed by trailing zeros in the
+    /// mantissa overflowed the power of ten; it saturates, and the number is out of every range.
+    #[test]
+    fn a_huge_exponent_with_trailing_zeros_is_an_overflow() {
+        let loc = super::super::locale::locale(0x0409).unwrap();
+        let units: Vec<u16> = "1000E2147483647".encode_utf16().collect();
+        for target in [NumTarget::I4, NumTarget::R8, NumTarget::Decimal] {
+            assert_eq!(number_from_str(&units, loc, target), Err(Hresult::DISP_E_OVERFLOW), "{target:?}");
+        }
     }
 
     /// Found by the `variant_text` fuzz target (a timeout): zero with a huge exponent looped once per power of
