@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTFLAGS="-Zsanitizer=address -Cdebug-assertions"
-export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:halt_on_error=1"
+# allocator_may_return_null: tests that ask for absurd sizes expect E_OUTOFMEMORY, not an abort.
+export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:halt_on_error=1:allocator_may_return_null=1"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/asan}
 cargo +nightly test --target x86_64-unknown-linux-gnu --workspace --exclude marshal-benches \
     --lib --bins --tests "$@"
