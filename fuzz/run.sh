@@ -6,7 +6,8 @@
 # Each target starts from its checked-in corpus (fuzz/corpus/<target>, read only) and keeps what it finds in
 # $FUZZ_WORK/<target> (default: a fresh temporary directory). Crashes, leaks and timeouts are written to
 # $FUZZ_WORK/artifacts/ and printed as hex, so that a CI log is enough to reproduce one (see fuzz/README.md).
-# Environment: FUZZ_JOBS=N runs N targets at a time (default 1); FUZZ_BIN=dir skips the build.
+# Environment: FUZZ_JOBS=N runs N targets at a time (default 1); FUZZ_BIN=dir skips the build; FUZZ_SEED=N fixes
+# libFuzzer's random seed (CI does, so that a red run can be replayed with the same seed; unset: a new seed each run).
 # Exit status: non-zero if any target found a problem.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -19,6 +20,8 @@ fi
 bin=${FUZZ_BIN:-$(./build.sh | tail -n 1)}
 work=${FUZZ_WORK:-$(mktemp -d)}
 jobs=${FUZZ_JOBS:-1}
+seed_flag=()
+if [ -n "${FUZZ_SEED:-}" ]; then seed_flag=(-seed="$FUZZ_SEED"); fi
 mkdir -p "$work/artifacts" "$work/logs"
 
 run_one() {
@@ -26,7 +29,7 @@ run_one() {
     mkdir -p "$work/$t" "corpus/$t"
     # -rss_limit_mb / -malloc_limit_mb: an allocation sized by an unchecked count is a finding.
     ASAN_OPTIONS="detect_odr_violation=0:detect_leaks=1" "$bin/$t" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 "${seed_flag[@]}" \
         -artifact_prefix="$work/artifacts/$t-" "$work/$t" "corpus/$t" >"$work/logs/$t.log" 2>&1
 }
 

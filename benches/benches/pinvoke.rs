@@ -1,6 +1,7 @@
 //! P/Invoke call overhead (anchors.md §6): the same native functions called
 //! through a direct `extern "C"` declaration (the baseline), the `pinvoke!`
-//! macro (compile-time path, target ≤ 1.1× extern) and a runtime `Signature`
+//! macro (compile-time path, target ≤ 1.1× extern; `#[library]` bound on first call,
+//! `#[link]` bound by the linker) and a runtime `Signature`
 //! through libffi (target ≤ 10× extern); and qsort of 100 000 ints with a Rust
 //! comparator called back from C vs Rust's `sort_unstable_by` with the same comparator.
 #![allow(missing_docs)] // criterion_group! generates an undocumented public fn
@@ -63,6 +64,31 @@ pinvoke! {
     }
 }
 
+/// The same functions bound by the linker (`#[link]`): a direct call, as the `extern` baseline.
+mod linked {
+    use super::Complex;
+    use core::ffi::CStr;
+    use marshal_pinvoke::pinvoke;
+    pinvoke! {
+        #[link("marshal_bench_nop")]
+        unsafe extern "C" {
+            pub fn marshal_bench_nop(a: i32, b: f64) -> i32;
+        }
+    }
+    pinvoke! {
+        #[link("c")]
+        unsafe extern "C" {
+            pub fn strlen(s: &CStr) -> usize;
+        }
+    }
+    pinvoke! {
+        #[link("m")]
+        unsafe extern "C" {
+            pub fn conj(z: Complex) -> Complex;
+        }
+    }
+}
+
 pinvoke! {
     #[library("m")]
     unsafe extern "C" {
@@ -109,6 +135,7 @@ fn calls(c: &mut Criterion) {
     let fnptr: extern "C" fn(i32, f64) -> i32 = unsafe { core::mem::transmute(addr) };
     g.bench_function("extern(dlsym fn pointer)", |b| b.iter(|| black_box(fnptr)(black_box(7), black_box(0.5))));
     g.bench_function("macro", |b| b.iter(|| marshal_bench_nop(black_box(7), black_box(0.5)).unwrap()));
+    g.bench_function("macro(link)", |b| b.iter(|| linked::marshal_bench_nop(black_box(7), black_box(0.5)).unwrap()));
     let nop_sig =
         Signature::new(Some(TypeDesc::I32)).param(Param::new("a", TypeDesc::I32)).param(Param::new("b", TypeDesc::F64));
     let nop_fn = nop_sig.bind(&nop_lib, "marshal_bench_nop").unwrap();
@@ -126,6 +153,7 @@ fn calls(c: &mut Criterion) {
         b.iter(|| unsafe { direct::strlen(black_box(TEXT.as_ptr())) })
     });
     g.bench_function("macro(&CStr)", |b| b.iter(|| strlen(black_box(TEXT)).unwrap()));
+    g.bench_function("macro(link, &CStr)", |b| b.iter(|| linked::strlen(black_box(TEXT)).unwrap()));
     let ptr_sig = Signature::new(Some(TypeDesc::USIZE)).param(Param::new("s", TypeDesc::Pointer));
     let by_ptr = ptr_sig.bind(&libc, "strlen").unwrap();
     let mut args = [Value::Pointer(TEXT.as_ptr() as u64)];
@@ -154,6 +182,7 @@ fn calls(c: &mut Criterion) {
         b.iter(|| unsafe { direct::conj(black_box(z)) })
     });
     g.bench_function("macro", |b| b.iter(|| conj(black_box(z)).unwrap()));
+    g.bench_function("macro(link)", |b| b.iter(|| linked::conj(black_box(z)).unwrap()));
     let cty =
         StructBuilder::sequential("Complex").field("re", TypeDesc::F64).field("im", TypeDesc::F64).build().unwrap();
     let conj_sig = Signature::new(Some(cty.clone())).param(Param::new("z", cty)).bind(&libm, "conj").unwrap();

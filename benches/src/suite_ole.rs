@@ -27,6 +27,19 @@ pinvoke! {
     }
 }
 
+/// The macro's linker-bound form (`#[link]`).
+mod linked {
+    use core::ffi::CStr;
+    use marshal_pinvoke::pinvoke;
+    pinvoke! {
+        #[link("c")]
+        unsafe extern "C" {
+            #[entry_point = "strlen"]
+            pub fn macro_strlen(s: &CStr) -> usize;
+        }
+    }
+}
+
 /// VARIANT and coercion cases.
 pub fn variant_cases(v: &mut Vec<Case>) {
     v.push(Case {
@@ -176,11 +189,28 @@ pub fn pinvoke_cases(v: &mut Vec<Case>) {
     });
     v.push(Case {
         conversion: "P/Invoke strlen",
-        input: "32 chars, pinvoke! macro".into(),
+        input: "32 chars, pinvoke! #[library] (bound on first call)".into(),
         bytes: None,
         elements: Some(1),
         ours: Box::new(|| {
             black_box(macro_strlen(black_box(TEXT)).expect("calls"));
+        }),
+        baselines: vec![(
+            "direct extern",
+            Box::new(|| {
+                // SAFETY: a NUL-terminated string.
+                black_box(unsafe { direct::strlen(black_box(TEXT.as_ptr())) });
+            }),
+        )],
+        memcpy: None,
+    });
+    v.push(Case {
+        conversion: "P/Invoke strlen",
+        input: "32 chars, pinvoke! #[link] (bound by the linker)".into(),
+        bytes: None,
+        elements: Some(1),
+        ours: Box::new(|| {
+            black_box(linked::macro_strlen(black_box(TEXT)).expect("calls"));
         }),
         baselines: vec![(
             "direct extern",

@@ -31,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
     let mut set = TypeSet::new();
     for (i, chunk) in data.chunks(16).take(3).enumerate() {
         let name = ["A", "B", "C"][i];
-        let kind = if chunk.first().copied().unwrap_or(0) & 1 == 0 { LayoutKind::Sequential } else { LayoutKind::Explicit };
+        let kind =
+            if chunk.first().copied().unwrap_or(0) & 1 == 0 { LayoutKind::Sequential } else { LayoutKind::Explicit };
         let mut b = StructBuilder::new(name, kind)
             .pack(chunk.get(1).copied().unwrap_or(0) as u32)
             .charset([CharSet::Ansi, CharSet::Unicode, CharSet::Auto][chunk.get(2).copied().unwrap_or(0) as usize % 3])

@@ -609,6 +609,53 @@ macro_rules! pinvoke {
             }
         )*
     };
+    (
+        #[link($lib:literal)]
+        unsafe extern $abi:literal {
+            $(
+                $(#[doc = $doc:literal])*
+                $(#[entry_point = $entry:literal])?
+                $(#[set_last_error = $sle:literal])?
+                $vis:vis fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? ;
+            )*
+        }
+    ) => {
+        $(
+            $(#[doc = $doc])*
+            #[allow(clippy::unused_unit)]
+            #[inline]
+            $vis fn $name($($arg: $ty),*) -> ::core::result::Result<$crate::pinvoke!(@ret $($ret)?), $crate::PinvokeError> {
+                const _: () = assert!(
+                    matches!($abi.as_bytes(), b"C" | b"system"),
+                    "pinvoke!: the ABI must be \"C\" or \"system\""
+                );
+                // Bound by the linker, as a hand-written `extern` block: the call below is a
+                // direct call (through the PLT for a shared library).
+                #[link(name = $lib)]
+                unsafe extern $abi {
+                    #[link_name = $crate::pinvoke!(@entry $name $($entry)?)]
+                    fn __native(
+                        $($arg: <$ty as $crate::typed::Arg>::Native),*
+                    ) -> <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::Native;
+                }
+                $( let $arg = <$ty as $crate::typed::Arg>::prepare($arg)?; )*
+                let __sle: bool = $crate::pinvoke!(@sle $($sle)?);
+                if __sle {
+                    $crate::__private::clear_os_error();
+                }
+                // SAFETY: the `unsafe extern` declaration promises this signature; each
+                // argument is the native form its `Arg` impl defines, alive for the call.
+                let __ret = unsafe { __native($( <$ty as $crate::typed::Arg>::native(&$arg) ),*) };
+                if __sle {
+                    $crate::__private::capture_os_error();
+                }
+                // SAFETY: `__ret` is what the native function returned.
+                ::core::result::Result::Ok(unsafe {
+                    <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::from_native(__ret)
+                })
+            }
+        )*
+    };
     (@ret) => { () };
     (@ret $ret:ty) => { $ret };
     (@entry $name:ident) => { stringify!($name) };

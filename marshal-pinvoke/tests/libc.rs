@@ -73,6 +73,21 @@ pinvoke! {
     }
 }
 
+/// Some of the same functions bound by the linker (`#[link]`) rather than loaded on first call.
+mod linked {
+    use core::ffi::CStr;
+    use marshal_pinvoke::pinvoke;
+    pinvoke! {
+        #[link("c")]
+        unsafe extern "C" {
+            pub fn strlen(s: &str) -> usize;
+            pub fn strtol(s: &CStr, end: &mut usize, base: i32) -> i64;
+            #[set_last_error = true]
+            pub fn open(path: &str, flags: i32) -> i32;
+        }
+    }
+}
+
 extern_callback! {
     fn compare_i32(a: *const c_void, b: *const c_void) -> i32 {
         // SAFETY: qsort passes pointers to two elements of the i32 array.
@@ -87,6 +102,7 @@ fn strlen_counts_utf8_bytes_in_both_styles() {
     for s in ["", "a", "héllo", "日本語", "😀x"] {
         assert_eq!(f.call(&mut [Value::str(s)]).unwrap(), Value::USize(s.len() as u64), "{s}");
         assert_eq!(strlen(s).unwrap(), s.len(), "{s}");
+        assert_eq!(linked::strlen(s).unwrap(), s.len(), "{s}");
     }
 }
 
@@ -110,6 +126,9 @@ fn strtol_reports_the_end_pointer_in_both_styles() {
     assert_eq!(strtol(text, &mut end, 10).unwrap(), -1234);
     assert_eq!(end - text.as_ptr() as usize, 7);
     assert_eq!(strtol(c"ff", &mut end, 16).unwrap(), 255);
+    let mut end = 0usize;
+    assert_eq!(linked::strtol(text, &mut end, 10).unwrap(), -1234);
+    assert_eq!(end - text.as_ptr() as usize, 7);
 }
 
 #[test]
@@ -331,6 +350,9 @@ fn set_last_error_captures_errno_right_after_the_call_in_both_styles() {
 
     marshal_pinvoke::set_last_error(0);
     assert_eq!(open("/nonexistent/marshal/file", libc::O_RDONLY).unwrap(), -1);
+    assert_eq!(last_error(), libc::ENOENT);
+    marshal_pinvoke::set_last_error(0);
+    assert_eq!(linked::open("/nonexistent/marshal/file", libc::O_RDONLY).unwrap(), -1);
     assert_eq!(last_error(), libc::ENOENT);
 
     // Without SetLastError the stored value is left alone.

@@ -15,13 +15,33 @@ fn lib(name: &str) -> Arc<Library> {
     Arc::new(Library::load(name).unwrap_or_else(|e| panic!("{e}")))
 }
 
-pinvoke! {
-    #[library("z")]
-    unsafe extern "C" {
-        #[entry_point = "compressBound"]
-        fn compress_bound(len: u64) -> u64;
-        fn compress2(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64, level: i32) -> i32;
-        fn uncompress(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64) -> i32;
+/// zlib bound at run time (`#[library]`: loaded and looked up on first call, as `DllImport`).
+mod loaded {
+    use marshal_pinvoke::pinvoke;
+    use marshal_pinvoke::typed::OutSlice;
+    pinvoke! {
+        #[library("z")]
+        unsafe extern "C" {
+            #[entry_point = "compressBound"]
+            pub fn compress_bound(len: u64) -> u64;
+            pub fn compress2(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64, level: i32) -> i32;
+            pub fn uncompress(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64) -> i32;
+        }
+    }
+}
+
+/// The same declarations bound by the linker (`#[link]`: `-lz`, a direct call).
+mod linked {
+    use marshal_pinvoke::pinvoke;
+    use marshal_pinvoke::typed::OutSlice;
+    pinvoke! {
+        #[link("z")]
+        unsafe extern "C" {
+            #[entry_point = "compressBound"]
+            pub fn compress_bound(len: u64) -> u64;
+            pub fn compress2(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64, level: i32) -> i32;
+            pub fn uncompress(dst: OutSlice<'_, u8>, dst_len: &mut u64, src: &[u8], src_len: u64) -> i32;
+        }
     }
 }
 
@@ -42,22 +62,34 @@ fn value_bytes(v: &Value) -> Vec<u8> {
     items.iter().map(|x| if let Value::U8(b) = x { *b } else { panic!("{x:?}") }).collect()
 }
 
+/// compress2 / uncompress through one of the macro's bindings.
+macro_rules! zlib_round_trip {
+    ($m:ident) => {{
+        let src = sample();
+        let mut packed = vec![0u8; $m::compress_bound(src.len() as u64).unwrap() as usize];
+        let mut packed_len = packed.len() as u64;
+        assert_eq!($m::compress2(OutSlice(&mut packed), &mut packed_len, &src, src.len() as u64, 9).unwrap(), 0);
+        assert!(packed_len < src.len() as u64 / 4, "{packed_len}");
+        let mut back = vec![0u8; src.len()];
+        let mut back_len = back.len() as u64;
+        assert_eq!($m::uncompress(OutSlice(&mut back), &mut back_len, &packed, packed_len).unwrap(), 0);
+        assert_eq!(back_len as usize, src.len());
+        assert_eq!(back, src);
+        // Z_BUF_ERROR (-5) when the Out buffer is too small, reported through the length too.
+        let mut small = vec![0u8; 10];
+        let mut small_len = 10u64;
+        assert_eq!($m::uncompress(OutSlice(&mut small), &mut small_len, &packed, packed_len).unwrap(), -5);
+    }};
+}
+
 #[test]
 fn zlib_round_trip_with_the_macro() {
-    let src = sample();
-    let mut packed = vec![0u8; compress_bound(src.len() as u64).unwrap() as usize];
-    let mut packed_len = packed.len() as u64;
-    assert_eq!(compress2(OutSlice(&mut packed), &mut packed_len, &src, src.len() as u64, 9).unwrap(), 0);
-    assert!(packed_len < src.len() as u64 / 4, "{packed_len}");
-    let mut back = vec![0u8; src.len()];
-    let mut back_len = back.len() as u64;
-    assert_eq!(uncompress(OutSlice(&mut back), &mut back_len, &packed, packed_len).unwrap(), 0);
-    assert_eq!(back_len as usize, src.len());
-    assert_eq!(back, src);
-    // Z_BUF_ERROR (-5) when the Out buffer is too small, reported through the length too.
-    let mut small = vec![0u8; 10];
-    let mut small_len = 10u64;
-    assert_eq!(uncompress(OutSlice(&mut small), &mut small_len, &packed, packed_len).unwrap(), -5);
+    zlib_round_trip!(loaded);
+}
+
+#[test]
+fn zlib_round_trip_with_the_macro_linked() {
+    zlib_round_trip!(linked);
 }
 
 #[test]

@@ -21,7 +21,7 @@ extern "C" {
     fn c_omitted_optional(d: *mut c_void, out: *mut f64) -> Hresult;
     fn c_indexed_put(d: *mut c_void) -> Hresult;
     fn c_type_mismatch(d: *mut c_void, arg_err: *mut u32) -> Hresult;
-    fn c_exception(d: *mut c_void, scode: *mut i32, description: *mut *mut u16) -> Hresult;
+    fn c_exception(d: *mut c_void, scode: *mut i32, source: *mut *mut u16, description: *mut *mut u16) -> Hresult;
     fn c_make_calc() -> *mut c_void;
     fn c_calc_refs() -> u32;
     fn c_calc_calls() -> i32;
@@ -78,10 +78,13 @@ fn rust_object_called_late_bound_from_c() {
         let mut arg_err = 99;
         assert_eq!(c_type_mismatch(raw, &mut arg_err), Hresult::DISP_E_TYPEMISMATCH);
         assert_eq!(arg_err, 0);
-        let (mut scode, mut description) = (0, core::ptr::null_mut());
-        assert_eq!(c_exception(raw, &mut scode, &mut description), Hresult::DISP_E_EXCEPTION);
+        let (mut scode, mut source, mut description) = (0, core::ptr::null_mut(), core::ptr::null_mut());
+        assert_eq!(c_exception(raw, &mut scode, &mut source, &mut description), Hresult::DISP_E_EXCEPTION);
         assert_eq!(scode as u32, 0x8004_0201);
-        assert!(!description.is_null());
+        assert!(!source.is_null() && !description.is_null());
+        // The caller owns the EXCEPINFO's BSTRs (help file: none was set, so null).
+        let source = Bstr::from_raw(source);
+        assert_eq!(String::from_utf16_lossy(source.as_wide()), "Thing");
         let description = Bstr::from_raw(description);
         assert_eq!(String::from_utf16_lossy(description.as_wide()), "not for you");
     }

@@ -132,8 +132,8 @@ HRESULT c_type_mismatch(IDispatch_ *d, uint32_t *arg_err) {
     return d->lpVtbl->Invoke(d, id, &IID_NULL_, 0x409, DISPATCH_METHOD, &p, &result, NULL, arg_err);
 }
 
-/* Secret(): the object fails; EXCEPINFO carries its scode and description (handed back to be freed). */
-HRESULT c_exception(IDispatch_ *d, int32_t *scode, uint16_t **description) {
+/* Secret(): the object fails; EXCEPINFO carries its scode, source and description (handed back to be freed). */
+HRESULT c_exception(IDispatch_ *d, int32_t *scode, uint16_t **source, uint16_t **description) {
     uint16_t *names[1] = {n_secret};
     int32_t id = 0;
     HRESULT hr = d->lpVtbl->GetIDsOfNames(d, &IID_NULL_, names, 1, 0x409, &id);
@@ -143,6 +143,7 @@ HRESULT c_exception(IDispatch_ *d, int32_t *scode, uint16_t **description) {
     memset(&info, 0, sizeof info);
     hr = d->lpVtbl->Invoke(d, id, &IID_NULL_, 0x409, DISPATCH_METHOD, &p, NULL, &info, NULL);
     *scode = info.scode;
+    *source = info.bstrSource;
     *description = info.bstrDescription;
     return hr;
 }
