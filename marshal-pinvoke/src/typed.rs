@@ -19,9 +19,13 @@
 //! `char*` the caller frees, read as UTF-8: the CLR's string return) and
 //! [`UnownedStr`] (read, never freed: `getenv`).
 //!
-//! The first call of a function loads its library (probing as
-//! [`crate::Library::load`]) and looks its entry point up; later calls cost one
-//! atomic load and an indirect call, as a direct `extern "C"` call through the PLT.
+//! Two ways to bind: `#[library("name")]`, as `DllImport`: the first call of a
+//! function loads its library (probing as [`crate::Library::load`]) and looks its
+//! entry point up; later calls cost one atomic load and an indirect call (a missing
+//! library is an error at the call). `#[link("name")]`: the linker binds it (`-lname`,
+//! the library must be there at build time), and the generated function is a
+//! hand-written `extern "C"` call plus the argument conversions: for blittable
+//! arguments the same machine code.
 
 #![allow(clippy::needless_lifetimes)] // each impl names the lifetime its borrowed argument lives for
 
@@ -555,9 +559,23 @@ impl Entry {
 /// assert_eq!(marshal_pinvoke::last_error(), libc::EBADF);
 /// ```
 ///
+/// `#[library("c")]` binds at run time, on the first call (CLR probing of the
+/// name); `#[link("c")]` instead has the linker bind the functions (`-lc`), which
+/// makes each call a direct `extern` call:
+///
+/// ```
+/// marshal_pinvoke::pinvoke! {
+///     #[link("c")]
+///     unsafe extern "C" {
+///         pub fn labs(x: i64) -> i64;
+///     }
+/// }
+/// assert_eq!(labs(-9).unwrap(), 9);
+/// ```
+///
 /// Each function returns `Result<R, PinvokeError>`: the error is a missing
-/// library or entry point (reported on every call until it resolves) or an
-/// argument that could not be prepared. `unsafe extern` is the declaration's
+/// library or entry point (`#[library]` only: reported on every call until it
+/// resolves) or an argument that could not be prepared. `unsafe extern` is the declaration's
 /// promise that the signatures are right; the generated functions are safe to
 /// call as far as the parameter types make them (see [`crate::typed`]).
 /// Options per function: `#[entry_point = "name"]`, `#[set_last_error = true]`.
