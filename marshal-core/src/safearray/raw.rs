@@ -808,6 +808,41 @@ unsafe fn element_ptr(psa: *mut SAFEARRAY, indices: *const i32) -> Result<*mut u
     }
 }
 
+/// The element of a one-dimensional array of plain (non-owning) elements that
+/// `SafeArrayPutElement` / `SafeArrayGetElement` address, with their answers and their
+/// order of checks (a lock count at its limit, the index, the data pointer), but without
+/// taking the lock: copying a plain element calls no code that could see it. `None` for
+/// every other array, which takes the general path.
+///
+/// # Safety
+///
+/// `psa` is a valid descriptor; `indices` points to one readable value.
+#[inline(always)]
+unsafe fn plain_vector_element(psa: *mut SAFEARRAY, indices: *const i32) -> Option<Result<*mut u8, Hresult>> {
+    const OWNING: u16 = FADF_BSTR | FADF_VARIANT | FADF_UNKNOWN | FADF_DISPATCH | FADF_RECORD;
+    // SAFETY: per the caller.
+    unsafe {
+        if (*psa).cDims != 1 || (*psa).fFeatures & OWNING != 0 {
+            return None;
+        }
+        if (*psa).cLocks >= MAX_LOCKS {
+            return Some(Err(Hresult::E_UNEXPECTED));
+        }
+        let bound = *bound_ptr(psa, 0);
+        let offset = indices.read_unaligned() as i64 - bound.lLbound as i64;
+        if offset < 0 || offset >= bound.cElements as i64 {
+            return Some(Err(Hresult::DISP_E_BADINDEX));
+        }
+        let Some(byte_offset) = (offset as usize).checked_mul((*psa).cbElements as usize) else {
+            return Some(Err(Hresult::DISP_E_BADINDEX));
+        };
+        if (*psa).pvData.is_null() {
+            return Some(Err(Hresult::E_INVALIDARG));
+        }
+        Some(Ok(((*psa).pvData as *mut u8).wrapping_add(byte_offset)))
+    }
+}
+
 /// `SafeArrayPutElement`: stores a copy of `pv` at `rg_indices`: for a BSTR
 /// array `pv` is the BSTR itself (copied with its byte length; the previous
 /// string is freed), for an interface array the interface pointer itself
@@ -825,6 +860,17 @@ pub unsafe fn safe_array_put_element(psa: *mut SAFEARRAY, rg_indices: *const i32
     }
     // SAFETY: per the caller.
     unsafe {
+        if !pv.is_null() {
+            if let Some(dest) = plain_vector_element(psa, rg_indices) {
+                return match dest {
+                    Ok(dest) => {
+                        copy_element(pv as *const u8, dest, (*psa).cbElements as usize);
+                        Hresult::S_OK
+                    }
+                    Err(hr) => hr,
+                };
+            }
+        }
         let hr = safe_array_lock(psa);
         if hr.is_err() {
             return hr;
@@ -923,6 +969,15 @@ pub unsafe fn safe_array_get_element(psa: *mut SAFEARRAY, rg_indices: *const i32
     }
     // SAFETY: per the caller.
     unsafe {
+        if let Some(src) = plain_vector_element(psa, rg_indices) {
+            return match src {
+                Ok(src) => {
+                    copy_element(src, pv as *mut u8, (*psa).cbElements as usize);
+                    Hresult::S_OK
+                }
+                Err(hr) => hr,
+            };
+        }
         let hr = safe_array_lock(psa);
         if hr.is_err() {
             return hr;

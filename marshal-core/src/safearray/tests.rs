@@ -1712,3 +1712,61 @@ fn a_record_array_with_an_iid_or_a_vartype_is_refused() {
     }
     assert_eq!(rec.refs.get(), 1);
 }
+
+/// One-dimensional arrays of plain elements take a shorter path through
+/// `SafeArrayPutElement` / `SafeArrayGetElement`: its answers (HRESULT, the element, the
+/// lock count after the call) are those of the general path, which an n × 1 array with the
+/// same first dimension takes, for indices in and out of range, a saturated lock count and
+/// a missing data block.
+#[test]
+fn vector_put_get_answer_as_the_general_path_does() {
+    for vt in [VarType::UI1, VarType::I2, VarType::I4, VarType::R8, VarType::CY, VarType::DECIMAL] {
+        let vector = create(vt, &[(5, -2)]);
+        let matrix = create(vt, &[(5, -2), (1, 7)]);
+        let size = unsafe { (*vector).cbElements } as usize;
+        assert_eq!(size, unsafe { (*matrix).cbElements } as usize);
+        let check = move |label: &str, value: u8| {
+            for i in -4..5 {
+                let input = vec![value.wrapping_add(i as u8); size];
+                let hr_v = unsafe { safe_array_put_element(vector, &i, input.as_ptr().cast()) };
+                let hr_m = unsafe { safe_array_put_element(matrix, [i, 7].as_ptr(), input.as_ptr().cast()) };
+                assert_eq!(hr_v, hr_m, "{vt:?} {label} put [{i}]");
+                let (mut out_v, mut out_m) = (vec![0xEEu8; size], vec![0xEEu8; size]);
+                let hr_v = unsafe { safe_array_get_element(vector, &i, out_v.as_mut_ptr().cast()) };
+                let hr_m = unsafe { safe_array_get_element(matrix, [i, 7].as_ptr(), out_m.as_mut_ptr().cast()) };
+                assert_eq!(hr_v, hr_m, "{vt:?} {label} get [{i}]");
+                assert_eq!(out_v, out_m, "{vt:?} {label} get [{i}]");
+                assert_eq!(hr_v == Hresult::S_OK, (-2..3).contains(&i) && label == "plain");
+                if hr_v == Hresult::S_OK {
+                    assert_eq!(out_v, input);
+                }
+                assert_eq!(unsafe { (*vector).cLocks }, unsafe { (*matrix).cLocks }, "{vt:?} {label} lock count");
+            }
+        };
+        check("plain", 10);
+        // A lock count at its limit: E_UNEXPECTED, the count unchanged.
+        unsafe {
+            (*vector).cLocks = MAX_LOCKS;
+            (*matrix).cLocks = MAX_LOCKS;
+        }
+        check("saturated", 20);
+        assert_eq!(unsafe { (*vector).cLocks }, MAX_LOCKS);
+        unsafe {
+            (*vector).cLocks = 0;
+            (*matrix).cLocks = 0;
+        }
+        // No data block: E_INVALIDARG for an index in range, DISP_E_BADINDEX outside.
+        let (data_v, data_m) = unsafe { ((*vector).pvData, (*matrix).pvData) };
+        unsafe {
+            (*vector).pvData = ptr::null_mut();
+            (*matrix).pvData = ptr::null_mut();
+        }
+        check("no data", 30);
+        unsafe {
+            (*vector).pvData = data_v;
+            (*matrix).pvData = data_m;
+            assert_eq!(safe_array_destroy(vector), Hresult::S_OK);
+            assert_eq!(safe_array_destroy(matrix), Hresult::S_OK);
+        }
+    }
+}
