@@ -496,6 +496,25 @@ pub enum NumTarget {
     Decimal,
 }
 
+impl NumTarget {
+    /// Every target: the integers and reals (in this order, the ones plain text converts to
+    /// directly), then CY and DECIMAL.
+    pub const ALL: [NumTarget; 12] = [
+        NumTarget::I1,
+        NumTarget::UI1,
+        NumTarget::I2,
+        NumTarget::UI2,
+        NumTarget::I4,
+        NumTarget::UI4,
+        NumTarget::I8,
+        NumTarget::UI8,
+        NumTarget::R4,
+        NumTarget::R8,
+        NumTarget::Cy,
+        NumTarget::Decimal,
+    ];
+}
+
 /// The parsed value in its destination type.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[allow(missing_docs)]
@@ -1498,18 +1517,8 @@ mod tests {
         }
     }
 
-    const FAST_TARGETS: [NumTarget; 10] = [
-        NumTarget::I1,
-        NumTarget::UI1,
-        NumTarget::I2,
-        NumTarget::UI2,
-        NumTarget::I4,
-        NumTarget::UI4,
-        NumTarget::I8,
-        NumTarget::UI8,
-        NumTarget::R4,
-        NumTarget::R8,
-    ];
+    /// The integer and real targets, which plain text converts to directly.
+    const FAST_TARGETS: &[NumTarget] = NumTarget::ALL.split_at(10).0;
 
     /// The direct conversion of plain text gives what the NUMPARSE route gives (the general
     /// scanner, then `VarNumFromParseNum`), bit for bit, wherever it answers.
@@ -1520,7 +1529,7 @@ mod tests {
             let general = parse_number_into::<MAX_DIGITS>(&s, loc, STD);
             prop_assert!(general.is_ok(), "{:?}: general scanner refused", text);
             let general = general.unwrap();
-            for target in FAST_TARGETS {
+            for &target in FAST_TARGETS {
                 let Some(direct) = plain.convert(target) else { continue };
                 let reference = number_from_parse(&general, target);
                 let bits = |r: &Result<Number, Hresult>| match r {
@@ -1659,23 +1668,8 @@ mod tests {
     /// ten. Zero times any power of ten is zero, for every target type.
     #[test]
     fn zero_with_a_huge_exponent_is_zero_at_once() {
-        let loc = super::super::locale::locale(0x0409).unwrap();
-        let units = |t: &str| t.encode_utf16().collect::<Vec<u16>>();
-        for target in [
-            NumTarget::I1,
-            NumTarget::UI1,
-            NumTarget::I2,
-            NumTarget::UI2,
-            NumTarget::I4,
-            NumTarget::UI4,
-            NumTarget::I8,
-            NumTarget::UI8,
-            NumTarget::R4,
-            NumTarget::R8,
-            NumTarget::Cy,
-            NumTarget::Decimal,
-        ] {
-            let zero = number_from_str(&units("0"), loc, target);
+        for target in NumTarget::ALL {
+            let zero = number_from_str(&utf16("0"), &EN_US, target);
             for text in ["0E999999999", "0.0E999999999", "0E-999999999", "000E2000000000"] {
                 // A DECIMAL scale above 255 is DISP_E_OVERFLOW before any digit is looked at
                 // (VarNumFromParseNum's rule, kept as Wine has it).
@@ -1684,7 +1678,7 @@ mod tests {
                 } else {
                     zero
                 };
-                assert_eq!(number_from_str(&units(text), loc, target), expected, "{text} as {target:?}");
+                assert_eq!(number_from_str(&utf16(text), &EN_US, target), expected, "{text} as {target:?}");
             }
         }
     }

@@ -27,21 +27,6 @@ use crate::{byte, bytes, u32_le, u64_le, Guard};
 /// The locales of the selector byte.
 pub const LCIDS: [u32; 4] = [0x0409, 0x007F, 0x0407, 0x0411];
 
-const TARGETS: [NumTarget; 12] = [
-    NumTarget::I1,
-    NumTarget::UI1,
-    NumTarget::I2,
-    NumTarget::UI2,
-    NumTarget::I4,
-    NumTarget::UI4,
-    NumTarget::I8,
-    NumTarget::UI8,
-    NumTarget::R4,
-    NumTarget::R8,
-    NumTarget::Cy,
-    NumTarget::Decimal,
-];
-
 /// Runs one input.
 pub fn run(data: &[u8]) {
     let guard = Guard::start();
@@ -52,7 +37,7 @@ pub fn run(data: &[u8]) {
     match mode % 6 {
         0 => {
             let text = units_of(bytes(&mut u, 512));
-            for t in TARGETS {
+            for t in NumTarget::ALL {
                 if let Ok(n) = number_from_str(&text, loc, t) {
                     check_number(n, loc);
                 }
