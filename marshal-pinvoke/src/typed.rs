@@ -597,32 +597,15 @@ macro_rules! pinvoke {
             $(#[doc = $doc])*
             #[allow(clippy::unused_unit)]
             $vis fn $name($($arg: $ty),*) -> ::core::result::Result<$crate::pinvoke!(@ret $($ret)?), $crate::PinvokeError> {
-                const _: () = assert!(
-                    matches!($abi.as_bytes(), b"C" | b"system"),
-                    "pinvoke!: the ABI must be \"C\" or \"system\""
-                );
+                $crate::pinvoke!(@abi $abi);
                 static ENTRY: $crate::typed::Entry =
                     $crate::typed::Entry::new($lib, $crate::pinvoke!(@entry $name $($entry)?));
                 let __code = ENTRY.address()?;
-                $( let $arg = <$ty as $crate::typed::Arg>::prepare($arg)?; )*
-                let __sle: bool = $crate::pinvoke!(@sle $($sle)?);
-                if __sle {
-                    $crate::__private::clear_os_error();
-                }
-                // SAFETY: the `unsafe extern` declaration promises this signature; each
-                // argument is the native form its `Arg` impl defines, alive for the call.
-                let __ret = unsafe {
+                $crate::pinvoke!(@call [$($sle)?] [$($ret)?] ($($arg: $ty),*) {
                     <_ as $crate::typed::Invoke<<$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::Native>>::invoke(
                         ( $( <$ty as $crate::typed::Arg>::native(&$arg), )* ),
                         __code,
                     )
-                };
-                if __sle {
-                    $crate::__private::capture_os_error();
-                }
-                // SAFETY: `__ret` is what the native function returned.
-                ::core::result::Result::Ok(unsafe {
-                    <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::from_native(__ret)
                 })
             }
         )*
@@ -643,10 +626,7 @@ macro_rules! pinvoke {
             #[allow(clippy::unused_unit)]
             #[inline]
             $vis fn $name($($arg: $ty),*) -> ::core::result::Result<$crate::pinvoke!(@ret $($ret)?), $crate::PinvokeError> {
-                const _: () = assert!(
-                    matches!($abi.as_bytes(), b"C" | b"system"),
-                    "pinvoke!: the ABI must be \"C\" or \"system\""
-                );
+                $crate::pinvoke!(@abi $abi);
                 // Bound by the linker, as a hand-written `extern` block: the call below is a
                 // direct call (through the PLT for a shared library).
                 #[link(name = $lib)]
@@ -656,23 +636,36 @@ macro_rules! pinvoke {
                         $($arg: <$ty as $crate::typed::Arg>::Native),*
                     ) -> <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::Native;
                 }
-                $( let $arg = <$ty as $crate::typed::Arg>::prepare($arg)?; )*
-                let __sle: bool = $crate::pinvoke!(@sle $($sle)?);
-                if __sle {
-                    $crate::__private::clear_os_error();
-                }
-                // SAFETY: the `unsafe extern` declaration promises this signature; each
-                // argument is the native form its `Arg` impl defines, alive for the call.
-                let __ret = unsafe { __native($( <$ty as $crate::typed::Arg>::native(&$arg) ),*) };
-                if __sle {
-                    $crate::__private::capture_os_error();
-                }
-                // SAFETY: `__ret` is what the native function returned.
-                ::core::result::Result::Ok(unsafe {
-                    <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::from_native(__ret)
+                $crate::pinvoke!(@call [$($sle)?] [$($ret)?] ($($arg: $ty),*) {
+                    __native($( <$ty as $crate::typed::Arg>::native(&$arg) ),*)
                 })
             }
         )*
+    };
+    // The body both bindings share: prepare the arguments, SetLastError around the call
+    // (`$call`, which reads the prepared arguments by their names), the return converted.
+    (@call [$($sle:literal)?] [$($ret:ty)?] ($($arg:ident : $ty:ty),*) { $($call:tt)* }) => {{
+        $( let $arg = <$ty as $crate::typed::Arg>::prepare($arg)?; )*
+        let __sle: bool = $crate::pinvoke!(@sle $($sle)?);
+        if __sle {
+            $crate::__private::clear_os_error();
+        }
+        // SAFETY: the `unsafe extern` declaration promises this signature; each
+        // argument is the native form its `Arg` impl defines, alive for the call.
+        let __ret = unsafe { $($call)* };
+        if __sle {
+            $crate::__private::capture_os_error();
+        }
+        // SAFETY: `__ret` is what the native function returned.
+        ::core::result::Result::Ok(unsafe {
+            <$crate::pinvoke!(@ret $($ret)?) as $crate::typed::Ret>::from_native(__ret)
+        })
+    }};
+    (@abi $abi:literal) => {
+        const _: () = assert!(
+            matches!($abi.as_bytes(), b"C" | b"system"),
+            "pinvoke!: the ABI must be \"C\" or \"system\""
+        );
     };
     (@ret) => { () };
     (@ret $ret:ty) => { $ret };
