@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use marshal_benches::suite_ole::int_of;
 use marshal_core::value::Value;
 use marshal_core::{StringRepr, StructBuilder, TypeDesc};
 use marshal_pinvoke::{extern_callback, pinvoke, Callback, Library, Param, Signature};
@@ -93,18 +94,6 @@ pinvoke! {
     #[library("m")]
     unsafe extern "C" {
         fn conj(z: Complex) -> Complex;
-    }
-}
-
-/// The integer a call returned: what a caller of a runtime signature reads of the
-/// result (matching the `Value` in place, as the extern and macro callers get the
-/// integer itself).
-#[inline(always)]
-fn int_of(r: Result<Value, marshal_pinvoke::PinvokeError>) -> i64 {
-    match &r {
-        Ok(Value::I32(x)) => *x as i64,
-        Ok(Value::USize(x)) => *x as i64,
-        other => panic!("unexpected {other:?}"),
     }
 }
 

@@ -17,6 +17,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
+use marshal_benches::suite_ole::int_of;
 use marshal_core::value::Value;
 use marshal_core::{StringRepr, TypeDesc};
 use marshal_pinvoke::{Library, Param, Signature};
@@ -32,16 +33,6 @@ mod typed {
         unsafe extern "C" {
             pub fn marshal_bench_nop(a: i32, b: f64) -> i32;
         }
-    }
-}
-
-/// The integer a call returned (what a caller reads of the result).
-#[inline(always)]
-fn int_of(r: Result<Value, marshal_pinvoke::PinvokeError>) -> i64 {
-    match &r {
-        Ok(Value::I32(x)) => *x as i64,
-        Ok(Value::USize(x)) => *x as i64,
-        other => panic!("unexpected {other:?}"),
     }
 }
 

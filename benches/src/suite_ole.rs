@@ -163,6 +163,18 @@ pub fn safearray_cases(v: &mut Vec<Case>) {
 
 const TEXT: &CStr = c"The quick brown fox jumps over t"; // 32 chars, as the anchors' ascii_64
 
+/// The integer a runtime-signature call returned: what its caller reads of the result
+/// (matching the `Value` in place, as the extern and macro callers get the integer
+/// itself). Shared by the P/Invoke benchmarks and the callgrind example.
+#[inline(always)]
+pub fn int_of(r: Result<Value, marshal_pinvoke::PinvokeError>) -> i64 {
+    match &r {
+        Ok(Value::I32(x)) => *x as i64,
+        Ok(Value::USize(x)) => *x as i64,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
 /// P/Invoke call overhead (anchors.md §6).
 pub fn pinvoke_cases(v: &mut Vec<Case>) {
     let Ok(libc) = Library::load("c") else { return };
