@@ -752,6 +752,15 @@ pub(crate) unsafe fn cell_of(psa: *mut SAFEARRAY, indices: *const i32) -> Result
         if dims == 0 {
             return Err(Hresult::E_INVALIDARG);
         }
+        if dims == 1 {
+            // The common vector: one check, no stride.
+            let bound = *bound_ptr(psa, 0);
+            let offset = indices.read_unaligned() as i64 - bound.lLbound as i64;
+            if offset < 0 || offset >= bound.cElements as i64 {
+                return Err(Hresult::DISP_E_BADINDEX);
+            }
+            return Ok(offset as usize);
+        }
         let mut cell: usize = 0;
         let mut stride: usize = 1;
         for d in 0..dims {
@@ -808,39 +817,29 @@ unsafe fn element_ptr(psa: *mut SAFEARRAY, indices: *const i32) -> Result<*mut u
     }
 }
 
-/// The element of a one-dimensional array of plain (non-owning) elements that
-/// `SafeArrayPutElement` / `SafeArrayGetElement` address, with their answers and their
-/// order of checks (a lock count at its limit, the index, the data pointer), but without
-/// taking the lock: copying a plain element calls no code that could see it. `None` for
-/// every other array, which takes the general path.
+/// True when the FADF flags name no owning element kind (BSTR, VARIANT, interface,
+/// record). `SafeArrayPutElement` / `GetElement` do not lock such an array: copying a
+/// plain element runs no code that could see the lock, so only the lock count's limit is
+/// checked, with `SafeArrayLock`'s answer ([`lock_limit_reached`]).
 ///
 /// # Safety
 ///
-/// `psa` is a valid descriptor; `indices` points to one readable value.
-#[inline(always)]
-unsafe fn plain_vector_element(psa: *mut SAFEARRAY, indices: *const i32) -> Option<Result<*mut u8, Hresult>> {
-    const OWNING: u16 = FADF_BSTR | FADF_VARIANT | FADF_UNKNOWN | FADF_DISPATCH | FADF_RECORD;
+/// `psa` is a valid descriptor.
+#[inline]
+unsafe fn holds_plain_elements(psa: *const SAFEARRAY) -> bool {
     // SAFETY: per the caller.
-    unsafe {
-        if (*psa).cDims != 1 || (*psa).fFeatures & OWNING != 0 {
-            return None;
-        }
-        if (*psa).cLocks >= MAX_LOCKS {
-            return Some(Err(Hresult::E_UNEXPECTED));
-        }
-        let bound = *bound_ptr(psa, 0);
-        let offset = indices.read_unaligned() as i64 - bound.lLbound as i64;
-        if offset < 0 || offset >= bound.cElements as i64 {
-            return Some(Err(Hresult::DISP_E_BADINDEX));
-        }
-        let Some(byte_offset) = (offset as usize).checked_mul((*psa).cbElements as usize) else {
-            return Some(Err(Hresult::DISP_E_BADINDEX));
-        };
-        if (*psa).pvData.is_null() {
-            return Some(Err(Hresult::E_INVALIDARG));
-        }
-        Some(Ok(((*psa).pvData as *mut u8).wrapping_add(byte_offset)))
-    }
+    unsafe { ElemKind::from_features((*psa).fFeatures) == Some(ElemKind::Plain) }
+}
+
+/// `SafeArrayLock`'s refusal, without taking the lock: `E_UNEXPECTED` at the limit.
+///
+/// # Safety
+///
+/// `psa` is a valid descriptor.
+#[inline]
+unsafe fn lock_limit_reached(psa: *const SAFEARRAY) -> Option<Hresult> {
+    // SAFETY: per the caller.
+    unsafe { ((*psa).cLocks >= MAX_LOCKS).then_some(Hresult::E_UNEXPECTED) }
 }
 
 /// `SafeArrayPutElement`: stores a copy of `pv` at `rg_indices`: for a BSTR
@@ -860,16 +859,11 @@ pub unsafe fn safe_array_put_element(psa: *mut SAFEARRAY, rg_indices: *const i32
     }
     // SAFETY: per the caller.
     unsafe {
-        if !pv.is_null() {
-            if let Some(dest) = plain_vector_element(psa, rg_indices) {
-                return match dest {
-                    Ok(dest) => {
-                        copy_element(pv as *const u8, dest, (*psa).cbElements as usize);
-                        Hresult::S_OK
-                    }
-                    Err(hr) => hr,
-                };
-            }
+        if holds_plain_elements(psa) {
+            return match lock_limit_reached(psa) {
+                Some(hr) => hr,
+                None => put_locked(psa, rg_indices, pv),
+            };
         }
         let hr = safe_array_lock(psa);
         if hr.is_err() {
@@ -883,7 +877,7 @@ pub unsafe fn safe_array_put_element(psa: *mut SAFEARRAY, rg_indices: *const i32
 
 /// # Safety
 ///
-/// As [`safe_array_put_element`], array locked.
+/// As [`safe_array_put_element`], array locked (or holding plain elements).
 unsafe fn put_locked(psa: *mut SAFEARRAY, rg_indices: *const i32, pv: *const c_void) -> Hresult {
     // SAFETY: per the caller.
     unsafe {
@@ -969,13 +963,10 @@ pub unsafe fn safe_array_get_element(psa: *mut SAFEARRAY, rg_indices: *const i32
     }
     // SAFETY: per the caller.
     unsafe {
-        if let Some(src) = plain_vector_element(psa, rg_indices) {
-            return match src {
-                Ok(src) => {
-                    copy_element(src, pv as *mut u8, (*psa).cbElements as usize);
-                    Hresult::S_OK
-                }
-                Err(hr) => hr,
+        if holds_plain_elements(psa) {
+            return match lock_limit_reached(psa) {
+                Some(hr) => hr,
+                None => get_locked(psa, rg_indices, pv as *mut u8),
             };
         }
         let hr = safe_array_lock(psa);
@@ -990,7 +981,7 @@ pub unsafe fn safe_array_get_element(psa: *mut SAFEARRAY, rg_indices: *const i32
 
 /// # Safety
 ///
-/// As [`safe_array_get_element`], array locked.
+/// As [`safe_array_get_element`], array locked (or holding plain elements).
 unsafe fn get_locked(psa: *mut SAFEARRAY, rg_indices: *const i32, out: *mut u8) -> Hresult {
     // SAFETY: per the caller.
     unsafe {
