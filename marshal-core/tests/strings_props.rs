@@ -238,10 +238,23 @@ proptest! {
         let expect: Vec<u16> = s.encode_utf16().collect();
         prop_assert_eq!(transcode::utf8_to_utf16(s.as_bytes(), InvalidUtf8::Error).unwrap(), expect.clone());
         prop_assert_eq!(transcode::utf8_to_utf16(s.as_bytes(), InvalidUtf8::Replace).unwrap(), expect.clone());
-        let b = transcode::str_to_bstr(&s).unwrap();
-        prop_assert_eq!(b.as_wide(), &expect[..]);
-        prop_assert_eq!(b.byte_len(), expect.len() * 2);
-        prop_assert_eq!(b.as_bstr_ref().byte_len(), expect.len() * 2);
+        // An ASCII start sends str_to_bstr down its one-pass path (worst-case BSTR, then
+        // shrunk), any other start down its measure-first path.
+        for ascii_start in ["", &"a".repeat(transcode::ASCII_PROBE)] {
+            let s = format!("{ascii_start}{s}");
+            let expect: Vec<u16> = s.encode_utf16().collect();
+            let b = transcode::str_to_bstr(&s).unwrap();
+            prop_assert_eq!(b.as_wide(), &expect[..]);
+            prop_assert_eq!(b.byte_len(), expect.len() * 2);
+            let raw = b.into_raw();
+            // SAFETY: a live BSTR: the prefix before it and the terminator after its payload.
+            let (prefix, terminator) = unsafe {
+                (raw.cast::<u8>().sub(4).cast::<u32>().read_unaligned(), raw.add(expect.len()).read())
+            };
+            prop_assert_eq!((prefix as usize, terminator), (expect.len() * 2, 0));
+            // SAFETY: `raw` came from into_raw and is owned again once.
+            drop(unsafe { Bstr::from_raw(raw) });
+        }
         // Cut anywhere (possibly inside a character): invalid UTF-8 of every length.
         let bytes = &s.as_bytes()[..cut.index(s.len() + 1)];
         let lossy: Vec<u16> = String::from_utf8_lossy(bytes).encode_utf16().collect();

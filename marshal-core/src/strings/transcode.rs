@@ -71,9 +71,13 @@ mod simd {
     /// `dst` is writable for `src.len()` units plus slack.
     #[inline]
     pub(super) unsafe fn utf8_to_utf16(src: &[u8], dst: *mut u16) -> Option<usize> {
+        // The validating converter without error positions: on this project's machine
+        // (Zen 4) simdutf's `_with_errors` variant is ~30 % slower on non-ASCII text, and
+        // the position is only needed on the (rare) invalid path, which starts over.
         // SAFETY: forwarded contract; a UTF-8 byte never makes more than one unit.
-        let r = unsafe { simdutf::convert_utf8_to_utf16_with_errors(src.as_ptr(), src.len(), dst) };
-        (r.error == simdutf::ErrorCode::Success).then_some(r.count)
+        let n = unsafe { simdutf::convert_utf8_to_utf16(src.as_ptr(), src.len(), dst) };
+        // 0 units from non-empty input means invalid: valid UTF-8 makes at least one.
+        (n != 0 || src.is_empty()).then_some(n)
     }
 
     /// UTF-16 → UTF-8 at `dst`: `Ok(bytes written)`, or `Err(index of the first lone
@@ -349,15 +353,21 @@ pub fn str_to_utf16_vec(src: &str, extra_zeros: usize) -> Vec<u16> {
     v
 }
 
+/// How many leading bytes [`str_to_bstr`] looks at to guess whether a string is ASCII.
+pub const ASCII_PROBE: usize = 64;
+
 /// `str` → BSTR, transcoded straight into the BSTR's payload.
 ///
-/// From [`SIMD_THRESHOLD`] bytes, one pass: the BSTR is allocated for the worst case (one
-/// unit per byte, exact for ASCII), filled by simdutf, and shrunk to the units written
-/// with the allocator's `realloc` when the text was not all ASCII. Shorter strings are
-/// measured first and allocated exactly.
+/// Text that starts with [`ASCII_PROBE`] ASCII bytes (from [`SIMD_THRESHOLD`] bytes) is
+/// converted in one pass: the BSTR is allocated for the worst case (one unit per byte,
+/// exact for ASCII), filled by simdutf, and shrunk to the units written with the
+/// allocator's `realloc` if the text was not all ASCII after all. Other text is measured
+/// first and allocated exactly: for it the measuring pass costs less than the `realloc`
+/// (timings in docs/ARCHITECTURE.md).
 pub fn str_to_bstr(src: &str) -> Result<Bstr, BstrError> {
     let worst = src.len().checked_mul(2).ok_or(BstrError::TooLong { byte_len: usize::MAX })?;
-    if use_simd(src.len()) && worst <= crate::bstr::MAX_BYTE_LEN as usize {
+    let probe = &src.as_bytes()[..src.len().min(ASCII_PROBE)];
+    if use_simd(src.len()) && worst <= crate::bstr::MAX_BYTE_LEN as usize && probe.is_ascii() {
         let mut units = 0;
         // SAFETY: the fill gets `worst` bytes = src.len() units, room for the UTF-16 of
         // any valid UTF-8 of that many bytes; exactly `units` of them are written.
