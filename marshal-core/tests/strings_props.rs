@@ -176,7 +176,7 @@ proptest! {
     }
 }
 
-/// UTF-16 of lengths around the transcoders' thresholds ([`transcode::SIMD_THRESHOLD`],
+/// UTF-16 of lengths around the transcoders' thresholds ([`transcode::SIMD_THRESHOLD`], [`transcode::SIMD_THRESHOLD_STR`],
 /// [`transcode::SIMD_THRESHOLD_UTF16`]), SIMD block sizes and a few KiB, from ASCII to
 /// 3-byte text and pairs, with lone surrogates absent, rare or frequent (so the one-pass
 /// converter's resume-after-a-lone-surrogate step runs at every position), and possibly

@@ -34,8 +34,13 @@ use crate::bstr::{Bstr, BstrError};
 /// docs/ARCHITECTURE.md).
 pub const SIMD_THRESHOLD_UTF16: usize = 16;
 
-/// UTF-8 inputs shorter than this (in bytes) are converted to UTF-16 by encoding_rs.
-pub const SIMD_THRESHOLD: usize = 16;
+/// UTF-8 inputs of unknown validity (native strings) shorter than this (in bytes) are
+/// validated and converted to UTF-16 by encoding_rs, which beats simdutf below it.
+pub const SIMD_THRESHOLD: usize = 64;
+
+/// `str` inputs (valid UTF-8) shorter than this (in bytes) are converted to UTF-16 by
+/// std's `encode_utf16`; from it simdutf's non-validating converter is faster.
+pub const SIMD_THRESHOLD_STR: usize = 16;
 
 /// Spare bytes given to the SIMD converters beyond the worst-case output size.
 pub const SIMD_SLACK: usize = 64;
@@ -47,6 +52,11 @@ pub const SIMD: bool = cfg!(feature = "simd");
 #[inline]
 fn use_simd(len: usize) -> bool {
     SIMD && len >= SIMD_THRESHOLD
+}
+
+#[inline]
+fn use_simd_str(len: usize) -> bool {
+    SIMD && len >= SIMD_THRESHOLD_STR
 }
 
 #[inline]
@@ -313,7 +323,7 @@ pub fn utf16_to_string(src: &[u16]) -> String {
 /// Exact UTF-16 length of valid UTF-8.
 #[inline]
 pub fn utf16_len_from_str(src: &str) -> usize {
-    if use_simd(src.len()) {
+    if use_simd_str(src.len()) {
         simd::utf16_length_from_utf8(src.as_bytes())
     } else {
         src.chars().map(char::len_utf16).sum()
@@ -327,7 +337,7 @@ pub fn utf16_len_from_str(src: &str) -> usize {
 /// `dst` is writable for `utf16_len_from_str(src)` units and does not overlap `src`.
 #[inline]
 pub unsafe fn str_to_utf16_raw(src: &str, dst: *mut u16) -> usize {
-    if use_simd(src.len()) {
+    if use_simd_str(src.len()) {
         // SAFETY: valid UTF-8 input writes exactly utf16_length_from_utf8 units.
         return unsafe { simd::convert_valid_utf8_to_utf16(src.as_ptr(), src.len(), dst) };
     }
@@ -358,7 +368,7 @@ pub const ASCII_PROBE: usize = 64;
 
 /// `str` → BSTR, transcoded straight into the BSTR's payload.
 ///
-/// Text that starts with [`ASCII_PROBE`] ASCII bytes (from [`SIMD_THRESHOLD`] bytes) is
+/// Text that starts with [`ASCII_PROBE`] ASCII bytes (from [`SIMD_THRESHOLD_STR`] bytes) is
 /// converted in one pass: the BSTR is allocated for the worst case (one unit per byte,
 /// exact for ASCII), filled by simdutf, and shrunk to the units written with the
 /// allocator's `realloc` if the text was not all ASCII after all. Other text is measured
@@ -367,7 +377,7 @@ pub const ASCII_PROBE: usize = 64;
 pub fn str_to_bstr(src: &str) -> Result<Bstr, BstrError> {
     let worst = src.len().checked_mul(2).ok_or(BstrError::TooLong { byte_len: usize::MAX })?;
     let probe = &src.as_bytes()[..src.len().min(ASCII_PROBE)];
-    if use_simd(src.len()) && worst <= crate::bstr::MAX_BYTE_LEN as usize && probe.is_ascii() {
+    if use_simd_str(src.len()) && worst <= crate::bstr::MAX_BYTE_LEN as usize && probe.is_ascii() {
         let mut units = 0;
         // SAFETY: the fill gets `worst` bytes = src.len() units, room for the UTF-16 of
         // any valid UTF-8 of that many bytes; exactly `units` of them are written.
