@@ -450,8 +450,11 @@ pub unsafe fn free_native(kind: NativeStringKind, ptr: *mut c_void) {
 /// Decodes narrow bytes of a form.
 #[inline]
 fn decode_narrow(kind: NativeStringKind, bytes: &[u8], opts: &StringOptions) -> Result<Vec<u16>, StringError> {
-    let cp = kind.code_page(&opts.ansi).unwrap_or(CodePage::Utf8);
-    decode_ansi(bytes, cp, opts.invalid_utf8)
+    match kind.code_page(&opts.ansi).unwrap_or(CodePage::Utf8) {
+        // UTF-8 straight to the transcoder: this is every narrow form on Unix.
+        CodePage::Utf8 => Ok(transcode::utf8_to_utf16(bytes, opts.invalid_utf8)?),
+        cp => decode_ansi(bytes, cp, opts.invalid_utf8),
+    }
 }
 
 /// Reads a native string into a managed one (null → `None`): LPWStr / LPStr / LPUTF8Str

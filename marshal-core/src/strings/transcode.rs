@@ -428,6 +428,7 @@ pub fn utf8_to_utf16(src: &[u8], invalid: InvalidUtf8) -> Result<Vec<u16>, Utf8E
 
 /// UTF-8 bytes (of unknown validity) → UTF-16, appended to `out` (which is left as it
 /// was on error).
+#[inline]
 pub fn utf8_to_utf16_append(src: &[u8], invalid: InvalidUtf8, out: &mut Vec<u16>) -> Result<(), Utf8Error> {
     let start = out.len();
     // Never more units than bytes, valid or not (each invalid byte is at most one U+FFFD).
