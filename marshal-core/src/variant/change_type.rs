@@ -51,12 +51,23 @@ pub fn change_type(src: &Variant, vt: VarType, flags: u16) -> Result<Variant, Hr
 /// 0 / 0x0400 / 0x0800; others give `DISP_E_UNKNOWNLCID` when text is involved).
 #[inline]
 pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Result<Variant, Hresult> {
+    // Integer → BSTR, the commonest coercion (a number shown as text), on a path of its own:
+    // the general one below answers it the same way after more dispatch.
+    if vt == VarType::BSTR && locale::is_known(lcid) {
+        let answer = integer_to_bstr(src.as_raw());
+        if answer.status == Converted::OK {
+            return Ok(Variant(VARIANT::scalar_for_return(VarType::BSTR, answer.bits)));
+        }
+        if answer.status != Converted::UNHANDLED {
+            return Err(Hresult(answer.status as i32));
+        }
+    }
     // Number → number or BSTR and text → number, the common conversions, come back as
     // payload bits in registers; the VARIANT is built here, in the caller's frame.
     // SAFETY: a Variant's BSTR is null or live (its invariant).
     let answer = unsafe { convert_scalar(src.as_raw(), lcid, vt) };
     if answer.status == Converted::OK {
-        return Ok(Variant(VARIANT::scalar(vt, answer.bits)));
+        return Ok(Variant(VARIANT::scalar_for_return(vt, answer.bits)));
     }
     if answer.status != Converted::UNHANDLED {
         return Err(Hresult(answer.status as i32));
@@ -203,6 +214,39 @@ unsafe fn text_to_number(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result
     }))
 }
 
+/// `VarBstrFromI4` and the other integer forms for a by-value integer source (I1 … UI8,
+/// INT, UINT), under a known LCID (integers print the same in all of them): the new
+/// BSTR's pointer as payload bits, in registers; [`Converted::UNHANDLED`] for any other
+/// source.
+#[inline(never)]
+fn integer_to_bstr(src: &VARIANT) -> Converted {
+    let Some((negative, magnitude)) = integer_parts(src) else {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    };
+    Converted::from_result(int_bstr(negative, magnitude).map(|p| p as usize as u64))
+}
+
+/// A by-value integer VARIANT (I1 … UI8, INT, UINT) as sign and magnitude; `None` for every
+/// other tag.
+#[inline]
+fn integer_parts(v: &VARIANT) -> Option<(bool, u64)> {
+    // SAFETY: the tag says which union member holds the value; all are plain data.
+    unsafe {
+        let signed = |i: i64| Some((i < 0, i.unsigned_abs()));
+        match v.vt {
+            VarType::I1 => signed(v.data.i8_ as i64),
+            VarType::I2 => signed(v.data.i16_ as i64),
+            VarType::I4 | VarType::INT => signed(v.data.i32_ as i64),
+            VarType::I8 => signed(v.data.i64_),
+            VarType::UI1 => Some((false, v.data.i8_ as u8 as u64)),
+            VarType::UI2 => Some((false, v.data.i16_ as u16 as u64)),
+            VarType::UI4 | VarType::UINT => Some((false, v.data.i32_ as u32 as u64)),
+            VarType::UI8 => Some((false, v.data.i64_ as u64)),
+            _ => None,
+        }
+    }
+}
+
 /// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]): the new
 /// BSTR.
 fn number_to_bstr(from: VarType, n: Num, lcid: u32) -> Result<*mut u16, Hresult> {
@@ -232,6 +276,7 @@ fn text_bstr(units: &[u16]) -> Result<*mut u16, Hresult> {
 
 /// An integer's decimal text (no grouping, `-` for negatives, in every locale) written
 /// straight into a new BSTR.
+#[inline(always)]
 fn int_bstr(negative: bool, magnitude: u64) -> Result<*mut u16, Hresult> {
     let digits = format::decimal_len(magnitude);
     let sign = negative as usize;

@@ -277,16 +277,44 @@ pub(crate) unsafe fn write_decimal_units(v: u64, len: usize, dst: *mut u16) {
             dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(v % 100) as usize]);
             v /= 100;
         }
-        let mut w = v as u32;
-        while w >= 100 {
-            end -= 2;
-            dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(w % 100) as usize]);
-            w /= 100;
+        write_u32_units(v as u32, end, dst);
+    }
+}
+
+/// [`write_decimal_units`] below 2^32: four digits per division from the right, the two
+/// pairs of each group split by one more (independent) division, then what is left.
+/// Fewer dependent divisions than a pair at a time, and about half the instructions.
+///
+/// # Safety
+/// As [`write_decimal_units`]; `len` = [`decimal_len`]`(v)`.
+#[inline]
+unsafe fn write_u32_units(v: u32, len: usize, dst: *mut u16) {
+    debug_assert_eq!(len, decimal_len(v as u64));
+    // SAFETY: every store is inside `dst[0..len]`: a group of four at `end - 4 .. end` while
+    // `end > 4`, then the 1 to 4 digits left at `0..end`.
+    unsafe {
+        let pair_at = |at: usize, pair: u32| dst.add(at).cast::<u32>().write_unaligned(UNIT_PAIRS[pair as usize]);
+        let mut end = len;
+        let mut w = v;
+        // `w` has `end` digits.
+        while end > 4 {
+            let group = w % 10_000;
+            w /= 10_000;
+            end -= 4;
+            pair_at(end, group / 100);
+            pair_at(end + 2, group % 100);
         }
-        if w >= 10 {
-            dst.add(end - 2).cast::<u32>().write_unaligned(UNIT_PAIRS[w as usize]);
-        } else {
-            dst.add(end - 1).write(b'0' as u16 + w as u16);
+        match end {
+            4 => {
+                pair_at(0, w / 100);
+                pair_at(2, w % 100);
+            }
+            3 => {
+                dst.write(b'0' as u16 + (w / 100) as u16);
+                pair_at(1, w % 100);
+            }
+            2 => pair_at(0, w),
+            _ => dst.write(b'0' as u16 + w as u16),
         }
     }
 }
