@@ -62,6 +62,17 @@ pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Resu
             return Err(Hresult(answer.status as i32));
         }
     }
+    // Number → number (R8 → I4 …): straight from the payload, in a function small enough to
+    // need no stack frame.
+    if vt != VarType::BSTR {
+        let answer = number_to_number(src.as_raw(), vt);
+        if answer.status == Converted::OK {
+            return Ok(Variant(VARIANT::scalar_for_return(vt, answer.bits)));
+        }
+        if answer.status != Converted::UNHANDLED {
+            return Err(Hresult(answer.status as i32));
+        }
+    }
     // Number → number or BSTR and text → number, the common conversions, come back as
     // payload bits in registers; the VARIANT is built here, in the caller's frame.
     // SAFETY: a Variant's BSTR is null or live (its invariant).
@@ -224,6 +235,21 @@ fn integer_to_bstr(src: &VARIANT) -> Converted {
         return Converted { status: Converted::UNHANDLED, bits: 0 };
     };
     Converted::from_result(int_bstr(negative, magnitude).map(|p| p as usize as u64))
+}
+
+/// Number → number for a by-value numeric source ([`num_of`]) and a numeric, DATE or BOOL
+/// target ([`num_to_num`]): the result's payload bits; [`Converted::UNHANDLED`] for other
+/// pairs and for a source of the target's own type (a copy).
+#[inline(always)]
+fn number_to_number(src: &VARIANT, vt: VarType) -> Converted {
+    let Some(n) = num_of(src) else {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    };
+    let (from, to) = (fold_int(src.vt), fold_int(vt));
+    if from == to {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    }
+    Converted::from_option(num_to_num(to, from, n))
 }
 
 /// A by-value integer VARIANT (I1 … UI8, INT, UINT) as sign and magnitude; `None` for every
@@ -695,7 +721,7 @@ fn fold_int(vt: VarType) -> VarType {
 /// vt`), as the result's payload bits ([`payload`]); `None` for the other targets. The hot
 /// pairs of `VariantChangeType` (R8 → I4, I4 → R8 …) need nothing else, and eight bytes
 /// travel back in a register where a whole VARIANT would go through memory.
-#[inline]
+#[inline(always)]
 fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<u64, Hresult>> {
     Some(match vt {
         VarType::I1
@@ -742,7 +768,7 @@ fn ps_bool_i16(ps: &VARIANT) -> i16 {
 /// R8 / DATE from a numeric source (`from` is not `vt`). DATE targets check the DATE range
 /// for R8, I4, UI4, I8 and UI8 sources, as `VarDateFromR8` / `VarDateFromI4` … do; the
 /// narrower integers and R4 always fit.
-#[inline]
+#[inline(always)]
 fn real_from_num(vt: VarType, from: VarType, n: Num) -> Result<f64, Hresult> {
     let to_date = vt == VarType::DATE;
     Ok(match n {
@@ -773,7 +799,7 @@ fn width_of(t: VarType) -> u32 {
 
 /// An integer type from a numeric source (`from`, not `vt`; INT/UINT already folded into
 /// I4/UI4): oleaut32's range checks (`DISP_E_OVERFLOW`) and its rounding of reals.
-#[inline]
+#[inline(always)]
 fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<u64, Hresult> {
     let overflow = Err(Hresult::DISP_E_OVERFLOW);
     let x: i128 = match n {
