@@ -66,8 +66,10 @@ fn use_simd_utf16(len: usize) -> bool {
 
 /// Above this many unused bytes, a worst-case-sized UTF-8 result is shrunk to its length
 /// (an in-place `realloc` for the C allocator); below it the spare room is kept, as
-/// CoreCLR's `Marshal.StringToCoTaskMemUTF8` keeps its `GetMaxByteCount` block.
-pub const SHRINK_ABOVE: usize = 64 * 1024;
+/// CoreCLR's `Marshal.StringToCoTaskMemUTF8` keeps its `GetMaxByteCount` block. 8 KiB
+/// bounds what a result can waste (strings up to a few thousand units keep their slack,
+/// which costs nothing to leave), where CoreCLR keeps up to twice the text's length.
+pub const SHRINK_ABOVE: usize = 8 * 1024;
 
 #[cfg(feature = "simd")]
 mod simd {
