@@ -45,7 +45,7 @@ fn main() {
             for _ in 0..n {
                 let k = next();
                 // SAFETY: a valid array, one index, a readable i32.
-                black_box(unsafe { raw::safe_array_put_element(sa.as_ptr(), &k, &k as *const i32 as *const _) });
+                black_box(unsafe { put_element(sa.as_ptr(), &k, &k as *const i32 as *const _) });
             }
         }
         "raw_get" => {
@@ -54,7 +54,7 @@ fn main() {
                 let k = next();
                 let mut x = 0i32;
                 // SAFETY: a valid array, one index, a writable i32.
-                black_box(unsafe { raw::safe_array_get_element(sa.as_ptr(), &k, &mut x as *mut i32 as *mut _) });
+                black_box(unsafe { get_element(sa.as_ptr(), &k, &mut x as *mut i32 as *mut _) });
                 sum += x as i64;
             }
             black_box(sum);
@@ -101,56 +101,34 @@ fn main() {
             }
             black_box(sum);
         }
-        "time" => time_parts(),
         other => panic!("unknown op {other}"),
     }
     black_box(&sa);
 }
 
-/// Exploration only: median ns of each part of the anchor, with the Vec baseline, in one run.
-fn time_parts() {
-    use marshal_benches::measure::measure;
-    use std::time::Duration;
-    let budget = Duration::from_millis(1500);
-    let anchor = measure(budget, || {
-        let mut a = SafeArray::vector(VarType::I4, 0, LEN as u32).expect("creates");
-        for i in 0..LEN {
-            a.put(&[i], &i).expect("in bounds");
-        }
-        let mut sum = 0i64;
-        for i in 0..LEN {
-            sum += a.get::<i32>(&[i]).expect("in bounds") as i64;
-        }
-        black_box(sum);
-    });
-    let vec = measure(budget, || {
-        let mut v = vec![0i32; 1000];
-        for (i, x) in v.iter_mut().enumerate() {
-            *x = black_box(i as i32);
-        }
-        black_box(v.iter().map(|&x| x as i64).sum::<i64>());
-    });
-    let mut sa = SafeArray::vector(VarType::I4, 0, LEN as u32).expect("creates");
-    let put = measure(budget, || {
-        for i in 0..LEN {
-            sa.put(&[i], &i).expect("in bounds");
-        }
-    });
-    let get = measure(budget, || {
-        let mut sum = 0i64;
-        for i in 0..LEN {
-            sum += sa.get::<i32>(&[i]).expect("in bounds") as i64;
-        }
-        black_box(sum);
-    });
-    let create = measure(budget, || black_box(SafeArray::vector(VarType::I4, 0, LEN as u32).expect("creates")));
-    println!(
-        "anchor {:.0} ns  vec {:.0} ns  ratio {:.2}x | put loop {:.0} ns  get loop {:.0} ns  create+drop {:.0} ns",
-        anchor.median_ns,
-        vec.median_ns,
-        anchor.median_ns / vec.median_ns,
-        put.median_ns,
-        get.median_ns,
-        create.median_ns
-    );
+/// `SafeArrayPutElement` as a C caller reaches it: not inlined into the loop (so the
+/// argument checks run as they do for unknown pointers).
+///
+/// # Safety
+///
+/// As [`raw::safe_array_put_element`].
+#[inline(never)]
+unsafe fn put_element(
+    psa: *mut raw::SAFEARRAY,
+    idx: *const i32,
+    pv: *const core::ffi::c_void,
+) -> marshal_core::Hresult {
+    // SAFETY: per the caller.
+    unsafe { raw::safe_array_put_element(psa, idx, pv) }
+}
+
+/// `SafeArrayGetElement` as a C caller reaches it (see [`put_element`]).
+///
+/// # Safety
+///
+/// As [`raw::safe_array_get_element`].
+#[inline(never)]
+unsafe fn get_element(psa: *mut raw::SAFEARRAY, idx: *const i32, pv: *mut core::ffi::c_void) -> marshal_core::Hresult {
+    // SAFETY: per the caller.
+    unsafe { raw::safe_array_get_element(psa, idx, pv) }
 }
