@@ -6,7 +6,7 @@
 //! `raw_get` (SafeArrayPutElement / GetElement), `vec` (the Vec baseline's store + load),
 //! `put2d` / `get2d` (a 32 × 32 VT_I4
 //! array), `create` (SafeArray::vector(I4, 0, 1000) + drop), `anchor` (the report case: create,
-//! 1000 put, 1000 get, drop).
+//! 1000 put, 1000 get, drop), `anchor_vec` (its Vec<i32> baseline).
 use std::hint::black_box;
 
 use marshal_core::safearray::raw;
@@ -85,6 +85,16 @@ fn main() {
                     sum += a.get::<i32>(&[i]).expect("in bounds") as i64;
                 }
                 black_box(sum);
+            }
+        }
+        "anchor_vec" => {
+            // The report's baseline for `anchor`: the same values through a Vec<i32>.
+            for _ in 0..n {
+                let mut v = vec![0i32; LEN as usize];
+                for (i, x) in v.iter_mut().enumerate() {
+                    *x = black_box(i as i32);
+                }
+                black_box(v.iter().map(|&x| x as i64).sum::<i64>());
             }
         }
         "put2d" | "get2d" => {
