@@ -1873,7 +1873,8 @@ where
             let mut matrix = SafeArray::new(vt, &[Bound::new(lower, COUNT), Bound::new(7, 1)]).unwrap();
             let mut indices: Vec<i32> =
                 (lower as i64 - 2..lower as i64 + COUNT as i64 + 2).filter_map(|i| i32::try_from(i).ok()).collect();
-            indices.extend([i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX - 1, i32::MAX]);
+            // 7: the n × 1 array's index of dimension 2, which a one-index call must not reach.
+            indices.extend([i32::MIN, i32::MIN + 1, -1, 0, 1, 7, i32::MAX - 1, i32::MAX]);
             for (s, &state) in states.iter().enumerate() {
                 let (saved_v, saved_m) = unsafe { (state.apply(vector.as_ptr()), state.apply(matrix.as_ptr())) };
                 for &i in &indices {
@@ -1888,6 +1889,22 @@ where
                     assert_eq!(get_v.is_ok(), in_range && state.reachable(), "{vt:?} lower {lower} {state:?} [{i}]");
                     if let Ok(got) = get_v {
                         assert_eq!(got, value);
+                    }
+                    // One index for two dimensions, two for one: refused whatever the state (the
+                    // count is checked after the element type).
+                    if state.reachable() {
+                        let wrong_count = |expected, found| SafeArrayError::WrongIndexCount { expected, found };
+                        assert_eq!(matrix.get::<T>(&[i]), Err(wrong_count(2, 1)), "{vt:?} {state:?} [{i}] on 2 dims");
+                        assert_eq!(
+                            matrix.put(&[i], &value),
+                            Err(wrong_count(2, 1)),
+                            "{vt:?} {state:?} [{i}] on 2 dims"
+                        );
+                        assert_eq!(
+                            vector.get::<T>(&[i, 7]),
+                            Err(wrong_count(1, 2)),
+                            "{vt:?} {state:?} [{i}, 7] on 1 dim"
+                        );
                     }
                 }
                 unsafe {
