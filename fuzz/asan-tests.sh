@@ -13,6 +13,9 @@ export RUSTFLAGS="-Zsanitizer=address -Cdebug-assertions"
 export ASAN_OPTIONS="detect_leaks=1:detect_odr_violation=0:halt_on_error=1:allocator_may_return_null=1"
 # fuzz/lsan.supp: leaks by design in native test fixtures (each entry says why).
 export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
+# The BSTR cache stays on here (OANOCACHE unset): every test runs on its own thread, so LeakSanitizer also
+# checks that an exiting thread frees the blocks its cache kept. The fuzz targets run with OANOCACHE=1, where
+# ASan sees each freed BSTR at once.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target/asan}
 # Tests left out here, each checked another way by the normal test run:
 # - C programs linked against the instrumented cdylib/staticlib (marshal-capi's c_program tests, the conformance

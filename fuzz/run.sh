@@ -28,7 +28,8 @@ run_one() {
     local t=$1
     mkdir -p "$work/$t" "corpus/$t"
     # -rss_limit_mb / -malloc_limit_mb: an allocation sized by an unchecked count is a finding.
-    ASAN_OPTIONS="detect_odr_violation=0:detect_leaks=1" "$bin/$t" \
+    # OANOCACHE: no BSTR cache, so that ASan sees every freed BSTR (a cache would reuse it first).
+    OANOCACHE=1 ASAN_OPTIONS="detect_odr_violation=0:detect_leaks=1" "$bin/$t" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 "${seed_flag[@]}" \
         -artifact_prefix="$work/artifacts/$t-" "$work/$t" "corpus/$t" >"$work/logs/$t.log" 2>&1
 }

@@ -6,6 +6,9 @@ use std::hint::black_box;
 use marshal_core::variant::{change_type, Currency, Date, Decimal, Variant};
 use marshal_core::VarType;
 
+/// "123456789" as UTF-16: what `i4_bstr` produces.
+const NINE_UNITS: [u16; 9] = [0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39];
+
 fn main() {
     let op = std::env::args().nth(1).unwrap_or_else(|| "i32".into());
     let n: u64 = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
@@ -76,6 +79,14 @@ fn main() {
             }),
             "r8_bstr" => repeat!({
                 black_box(change_type(black_box(&r8), VarType::BSTR, 0).unwrap());
+            }),
+            "i4_bstr_ref" => repeat!({
+                let v = change_type(black_box(&i4), VarType::BSTR, 0).unwrap();
+                black_box(&v);
+            }),
+            // Calibration for i4_bstr: a BSTR of the same nine units made and freed, no digits.
+            "bstr9" => repeat!({
+                black_box(marshal_core::bstr::Bstr::from_wide(black_box(&NINE_UNITS)).unwrap());
             }),
             other => panic!("unknown op {other}"),
         }

@@ -33,12 +33,32 @@ fn memcpy_units(units: Vec<u16>) -> Op {
     })
 }
 
-fn simdutf_utf8_to_utf16(s: &str) -> Vec<u16> {
+/// `str` → UTF-16 without validation (a `str` is valid UTF-8): what `String→BSTR` must
+/// do, less the BSTR allocation.
+fn simdutf_valid_utf8_to_utf16(s: &str) -> Vec<u16> {
     let mut out: Vec<u16> = Vec::with_capacity(s.len() + 1);
-    // SAFETY: UTF-16 never has more units than the UTF-8 has bytes; `set_len` covers
-    // only what the converter wrote.
+    // SAFETY: `s` is valid UTF-8; UTF-16 never has more units than the UTF-8 has bytes;
+    // `set_len` covers only what the converter wrote.
     unsafe {
-        let n = simdutf::convert_utf8_to_utf16(s.as_ptr(), s.len(), out.as_mut_ptr());
+        let n = simdutf::convert_valid_utf8_to_utf16(s.as_ptr(), s.len(), out.as_mut_ptr());
+        out.set_len(n);
+    }
+    out
+}
+
+/// What `PtrToStringUTF8` must do with a native `char*`: find its length, then convert
+/// (validating: native bytes are untrusted).
+///
+/// # Safety
+/// `p` points at a NUL-terminated byte string.
+unsafe fn strlen_simdutf_utf8_to_utf16(p: *const std::ffi::c_char) -> Vec<u16> {
+    // SAFETY: forwarded contract.
+    let len = unsafe { std::ffi::CStr::from_ptr(p) }.count_bytes();
+    let mut out: Vec<u16> = Vec::with_capacity(len + 1);
+    // SAFETY: `len` bytes are readable at `p`; room for one unit per byte; `set_len`
+    // covers only what the converter wrote.
+    unsafe {
+        let n = simdutf::convert_utf8_to_utf16(p.cast(), len, out.as_mut_ptr());
         out.set_len(n);
     }
     out
@@ -79,9 +99,10 @@ pub fn cases(v: &mut Vec<Case>) {
                     }),
                 ),
                 (
+                    // Without validation: the input is a `str`, which the engine trusts too.
                     "simdutf",
                     Box::new(move || {
-                        black_box(simdutf_utf8_to_utf16(black_box(&s3)));
+                        black_box(simdutf_valid_utf8_to_utf16(black_box(&s3)));
                     }),
                 ),
             ],
@@ -170,7 +191,7 @@ pub fn cases(v: &mut Vec<Case>) {
         let utf8 = NativeString::from_wide(NativeStringKind::LPUTF8Str, &units, &ansi).expect("converts");
         let p8 = utf8.as_ptr() as usize;
         let keep = std::rc::Rc::new(utf8);
-        let (k1, s4, s5) = (keep, s.clone(), s.clone());
+        let (k1, k2, s4) = (keep.clone(), keep, s.clone());
         let opts = StringOptions::default();
         v.push(Case {
             conversion: "LPUTF8Str→UTF-16",
@@ -191,9 +212,13 @@ pub fn cases(v: &mut Vec<Case>) {
                     }),
                 ),
                 (
-                    "simdutf",
+                    // From the same native pointer, length found with strlen as the
+                    // marshaler must (PtrToStringUTF8 gets a pointer, not a length).
+                    "strlen+simdutf",
                     Box::new(move || {
-                        black_box(simdutf_utf8_to_utf16(black_box(&s5)));
+                        let _ = &k2;
+                        // SAFETY: `p8` is the NUL-terminated UTF-8 string kept alive by `k2`.
+                        black_box(unsafe { strlen_simdutf_utf8_to_utf16(black_box(p8) as *const std::ffi::c_char) });
                     }),
                 ),
             ],

@@ -47,6 +47,7 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 use core::marker::PhantomData;
 use core::ptr;
+use core::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use widestring::U16String;
@@ -131,11 +132,71 @@ pub struct SystemBstrAllocator;
 
 static INSTALLED: OnceLock<&'static dyn BstrAllocator> = OnceLock::new();
 
+/// Set once [`SystemBstrAllocator`] is the installed allocator (it can then never change):
+/// the crate's own BSTRs then call it directly, inlined, rather than through the `dyn`
+/// reference, which keeps making and freeing a short BSTR within a few dozen instructions.
+static SYSTEM_INSTALLED: AtomicBool = AtomicBool::new(false);
+
 /// The process's BSTR allocator (installs [`SystemBstrAllocator`] on first use if none
 /// was set).
 #[inline]
 pub fn allocator() -> &'static dyn BstrAllocator {
-    *INSTALLED.get_or_init(|| &SystemBstrAllocator)
+    *INSTALLED.get_or_init(|| {
+        SYSTEM_INSTALLED.store(true, Ordering::Relaxed);
+        &SystemBstrAllocator
+    })
+}
+
+/// `allocator().alloc_byte_len(byte_len)`, direct when the default allocator is installed.
+#[inline]
+fn alloc_with_installed(byte_len: u32) -> BSTR {
+    if SYSTEM_INSTALLED.load(Ordering::Relaxed) {
+        SystemBstrAllocator.alloc_byte_len(byte_len)
+    } else {
+        allocator().alloc_byte_len(byte_len)
+    }
+}
+
+/// `allocator().free(bstr)`, direct when the default allocator is installed.
+///
+/// # Safety
+/// As [`BstrAllocator::free`] for the installed allocator.
+#[inline]
+unsafe fn free_with_installed(bstr: BSTR) {
+    if SYSTEM_INSTALLED.load(Ordering::Relaxed) {
+        // SAFETY: forwarded contract; the installed allocator is the system one.
+        unsafe { SystemBstrAllocator.free(bstr) }
+    } else {
+        // SAFETY: forwarded contract.
+        unsafe { allocator().free(bstr) }
+    }
+}
+
+/// How many freed BSTR blocks this thread keeps for reuse.
+///
+/// Off Windows, on 64-bit Linux, the default allocator keeps up to 8 freed blocks per
+/// 16-byte size class up to 256 bytes, per thread, as oleaut32 keeps a cache of freed
+/// BSTRs: most marshaled strings are short and made and freed at a high rate. The blocks
+/// are freed when the thread exits. Setting `OANOCACHE` in the environment (any value,
+/// before the first BSTR is freed) turns the cache off, as it does for oleaut32: memory
+/// checkers then see every block. Always 0 elsewhere, and with another allocator.
+///
+/// ```
+/// use marshal_core::bstr::{thread_cache_len, Bstr};
+///
+/// let before = thread_cache_len();
+/// drop(Bstr::from_wide(&[0x61; 9]).unwrap());
+/// assert!(thread_cache_len() <= before + 1);
+/// ```
+pub fn thread_cache_len() -> usize {
+    #[cfg(not(windows))]
+    {
+        system::cache::len()
+    }
+    #[cfg(windows)]
+    {
+        0
+    }
 }
 
 /// The error of [`set_allocator`]: an allocator is already in use.
@@ -194,18 +255,19 @@ mod system {
         Some(raw & !(BUCKET - 1))
     }
 
-    /// Prefix, terminator; returns the BSTR pointer of a block.
+    /// Prefix, terminator, and (64-bit) the cache's stamp in the header's first 4 bytes;
+    /// returns the BSTR pointer of a block.
     ///
     /// # Safety
-    /// `block` is a live malloc block of `block_size(byte_len)` bytes.
+    /// `block` is a live malloc block of `size` = `block_size(byte_len)` bytes.
     #[inline]
-    unsafe fn finish(block: *mut u8, byte_len: u32) -> BSTR {
+    unsafe fn finish(block: *mut u8, size: usize, byte_len: u32) -> BSTR {
         // SAFETY: the block holds the header, the payload and the terminator.
         unsafe {
             let p = block.add(HEADER);
             ptr::write_unaligned(p.sub(4).cast::<u32>(), byte_len);
             if HEADER > 4 {
-                ptr::write_bytes(block, 0, HEADER - 4);
+                ptr::write_unaligned(block.cast::<u32>(), cache::stamp(block, size));
             }
             write_terminator(p, byte_len as usize);
             p.cast()
@@ -219,14 +281,13 @@ mod system {
         #[inline]
         fn alloc_byte_len(&self, byte_len: u32) -> BSTR {
             let Some(size) = block_size(byte_len) else { return ptr::null_mut() };
-            // SAFETY: malloc has no preconditions.
-            let block: *mut u8 = unsafe { libc::malloc(size) }.cast();
+            let block = cache::take(size);
             if block.is_null() {
                 return ptr::null_mut();
             }
             tracking::note_alloc(tracking::Kind::Bstr);
             // SAFETY: `block` is a fresh block of `size` bytes.
-            unsafe { finish(block, byte_len) }
+            unsafe { finish(block, size, byte_len) }
         }
 
         unsafe fn realloc_byte_len(&self, bstr: BSTR, byte_len: u32) -> BSTR {
@@ -238,7 +299,7 @@ mod system {
                 return ptr::null_mut();
             }
             // SAFETY: `block` is a live block of `size` bytes.
-            unsafe { finish(block, byte_len) }
+            unsafe { finish(block, size, byte_len) }
         }
 
         unsafe fn free(&self, bstr: BSTR) {
@@ -247,8 +308,215 @@ mod system {
             }
             tracking::note_free(tracking::Kind::Bstr);
             // SAFETY: `bstr` is a live BSTR of this allocator: its block starts HEADER
-            // bytes before it.
-            unsafe { libc::free(bstr.cast::<u8>().sub(HEADER).cast()) }
+            // bytes before it, and is not used after this.
+            unsafe { cache::give_back(bstr.cast::<u8>().sub(HEADER)) }
+        }
+    }
+
+    /// A per-thread cache of freed BSTR blocks, as oleaut32 keeps one (process-wide there,
+    /// under a lock): marshaling makes and frees short strings at a high rate, and a block
+    /// taken back from a thread-local list costs a fraction of `malloc` + `free`.
+    ///
+    /// - Blocks up to 256 bytes are kept, at most [`DEPTH`] per 16-byte size class, so a
+    ///   thread holds at most 17 KiB; larger blocks go straight to `free`.
+    /// - A block's size class is stamped in the 4 unused header bytes before the length
+    ///   prefix, mixed with the block's address. Only a block that carries its own stamp is
+    ///   cached: a BSTR that native code allocated itself (the layout lets it, see the module
+    ///   docs), or whose length prefix it rewrote, is freed, never reused for a size it may
+    ///   not have. Every block stays a `malloc` block: native code may `free` what it gets.
+    /// - The cache is emptied when the thread exits; BSTRs freed after that (by other
+    ///   thread-local destructors) go to `free`.
+    /// - `OANOCACHE` set in the environment (any value), as for oleaut32, turns it off: for
+    ///   tools that track every block (AddressSanitizer, valgrind), which a cache blinds.
+    /// - 64-bit Linux only: 32-bit headers have no spare bytes for the stamp.
+    #[cfg(all(any(target_os = "linux", target_os = "android"), target_pointer_width = "64"))]
+    pub(super) mod cache {
+        use core::cell::UnsafeCell;
+        use core::sync::atomic::{AtomicU8, Ordering};
+
+        /// Size classes of 16 bytes: class `k` holds blocks of exactly `16 k` bytes
+        /// (`block_size` rounds every request to a multiple of 16; class 0 is unused).
+        const CLASSES: usize = 17;
+        /// Blocks kept per class.
+        const DEPTH: usize = 8;
+        /// Mixed into every stamp with the block's address (any odd-looking constant).
+        const STAMP_KEY: u32 = 0xB57A_C0DE;
+        /// The class bits of a stamp.
+        const CLASS_MASK: u32 = 0x1F;
+
+        /// This thread's lists. No destructor of its own, so that reaching it costs no
+        /// "alive?" check: [`Emptier`] empties it when the thread exits.
+        struct Lists {
+            blocks: [[*mut u8; DEPTH]; CLASSES],
+            counts: [u8; CLASSES],
+            /// [`UNSET`], [`ON`] or [`OFF`].
+            state: u8,
+        }
+
+        /// The thread has not used the cache yet.
+        const UNSET: u8 = 0;
+        /// The cache is in use on this thread (its [`Emptier`] is registered).
+        const ON: u8 = 1;
+        /// No cache on this thread: `OANOCACHE`, or the thread is exiting.
+        const OFF: u8 = 2;
+
+        std::thread_local! {
+            static LISTS: UnsafeCell<Lists> = const {
+                UnsafeCell::new(Lists {
+                    blocks: [[core::ptr::null_mut(); DEPTH]; CLASSES],
+                    counts: [0; CLASSES],
+                    state: UNSET,
+                })
+            };
+            static EMPTIER: Emptier = const { Emptier };
+        }
+
+        /// Frees the cached blocks when the thread exits, and turns the cache off for
+        /// whatever BSTRs later thread-local destructors free.
+        struct Emptier;
+
+        impl Drop for Emptier {
+            fn drop(&mut self) {
+                LISTS.with(|lists| {
+                    // SAFETY: this thread's lists; no other reference to them is live (the
+                    // cache's functions run no destructor while they hold one).
+                    let lists = unsafe { &mut *lists.get() };
+                    lists.state = OFF;
+                    for (list, &count) in lists.blocks.iter().zip(&lists.counts) {
+                        for &block in &list[..count as usize] {
+                            // SAFETY: cached blocks are live malloc blocks owned by the cache.
+                            unsafe { libc::free(block.cast()) }
+                        }
+                    }
+                    lists.counts = [0; CLASSES];
+                });
+            }
+        }
+
+        /// The process-wide setting: 0 not yet read, 1 on, 2 off (`OANOCACHE`).
+        static SETTING: AtomicU8 = AtomicU8::new(0);
+
+        /// A thread's first use of the cache: on, with its [`Emptier`] registered, unless
+        /// `OANOCACHE` is set or the thread is already exiting.
+        #[cold]
+        fn start(lists: &mut Lists) -> bool {
+            let on = match SETTING.load(Ordering::Relaxed) {
+                1 => true,
+                2 => false,
+                _ => {
+                    let on = std::env::var_os("OANOCACHE").is_none();
+                    SETTING.store(if on { 1 } else { 2 }, Ordering::Relaxed);
+                    on
+                }
+            };
+            let on = on && EMPTIER.try_with(|_| ()).is_ok();
+            lists.state = if on { ON } else { OFF };
+            on
+        }
+
+        /// The stamp of `block` in class `class`.
+        #[inline]
+        fn stamp_of(block: *mut u8, class: u32) -> u32 {
+            ((block as usize >> 4) as u32 ^ STAMP_KEY) & !CLASS_MASK | class
+        }
+
+        /// The header stamp for a block of `size` bytes (a multiple of 16) at `block`.
+        #[inline]
+        pub(super) fn stamp(block: *mut u8, size: usize) -> u32 {
+            let class = size / 16;
+            // Blocks too large to cache get class 0, which is never cached.
+            stamp_of(block, if class < CLASSES { class as u32 } else { 0 })
+        }
+
+        /// How many blocks this thread's lists hold.
+        pub(in super::super) fn len() -> usize {
+            // SAFETY: a read of this thread's lists, no reference kept.
+            LISTS.with(|lists| unsafe { &*lists.get() }.counts.iter().map(|&c| c as usize).sum())
+        }
+
+        /// A block of `size` bytes (a multiple of 16): from the cache when it has one, else
+        /// from `malloc`. Null when out of memory.
+        #[inline]
+        pub(super) fn take(size: usize) -> *mut u8 {
+            let class = size / 16;
+            if class < CLASSES {
+                let cached = LISTS.with(|lists| {
+                    // SAFETY: the lists are this thread's; no reference to them outlives this
+                    // closure, and nothing in it re-enters the cache.
+                    let lists = unsafe { &mut *lists.get() };
+                    let count = lists.counts[class];
+                    if count == 0 {
+                        return core::ptr::null_mut();
+                    }
+                    lists.counts[class] = count - 1;
+                    lists.blocks[class][count as usize - 1]
+                });
+                if !cached.is_null() {
+                    return cached;
+                }
+            }
+            // SAFETY: malloc has no preconditions.
+            unsafe { libc::malloc(size) }.cast()
+        }
+
+        /// Keeps `block` for reuse when it carries its stamp and its class has room; else
+        /// frees it.
+        ///
+        /// # Safety
+        /// `block` is a live `malloc` block of at least 8 bytes, not used after this.
+        #[inline]
+        pub(super) unsafe fn give_back(block: *mut u8) {
+            // SAFETY: the block's first 4 bytes are readable (contract).
+            let stamp = unsafe { core::ptr::read_unaligned(block.cast::<u32>()) };
+            let class = (stamp & CLASS_MASK) as usize;
+            if class != 0 && class < CLASSES && stamp == stamp_of(block, class as u32) {
+                let kept = LISTS.with(|lists| {
+                    // SAFETY: as in `take`.
+                    let lists = unsafe { &mut *lists.get() };
+                    if lists.state != ON && !start(lists) {
+                        return false;
+                    }
+                    let count = lists.counts[class];
+                    if count as usize == DEPTH {
+                        return false;
+                    }
+                    lists.blocks[class][count as usize] = block;
+                    lists.counts[class] = count + 1;
+                    true
+                });
+                if kept {
+                    return;
+                }
+            }
+            // SAFETY: a live malloc block (contract).
+            unsafe { libc::free(block.cast()) }
+        }
+    }
+
+    /// No cache (see the other `cache`): straight to malloc and free.
+    #[cfg(not(all(any(target_os = "linux", target_os = "android"), target_pointer_width = "64")))]
+    pub(super) mod cache {
+        pub(in super::super) fn len() -> usize {
+            0
+        }
+
+        #[inline]
+        pub(super) fn stamp(_block: *mut u8, _size: usize) -> u32 {
+            0
+        }
+
+        #[inline]
+        pub(super) fn take(size: usize) -> *mut u8 {
+            // SAFETY: malloc has no preconditions.
+            unsafe { libc::malloc(size) }.cast()
+        }
+
+        /// # Safety
+        /// `block` is a live `malloc` block, not used after this.
+        #[inline]
+        pub(super) unsafe fn give_back(block: *mut u8) {
+            // SAFETY: contract.
+            unsafe { libc::free(block.cast()) }
         }
     }
 }
@@ -317,7 +585,7 @@ fn alloc_filled(byte_len: usize, fill: impl FnOnce(*mut u8)) -> Result<Bstr, Bst
     if byte_len > MAX_BYTE_LEN as usize {
         return Err(BstrError::TooLong { byte_len });
     }
-    let p = allocator().alloc_byte_len(byte_len as u32);
+    let p = alloc_with_installed(byte_len as u32);
     if p.is_null() {
         return Err(BstrError::OutOfMemory);
     }
@@ -525,7 +793,7 @@ impl Drop for Bstr {
     fn drop(&mut self) {
         if !self.ptr.is_null() {
             // SAFETY: an owned live BSTR from the process allocator, freed once.
-            unsafe { allocator().free(self.ptr) }
+            unsafe { free_with_installed(self.ptr) }
         }
     }
 }
@@ -789,7 +1057,7 @@ unsafe fn wcslen(p: *const u16) -> usize {
 /// # Safety
 /// `src` is null or readable for `byte_len` bytes.
 unsafe fn alloc_from_raw(src: *const u8, byte_len: u32) -> BSTR {
-    let p = allocator().alloc_byte_len(byte_len);
+    let p = alloc_with_installed(byte_len);
     if !p.is_null() {
         // SAFETY: `p` has `byte_len` writable payload bytes; `src` is readable for as many
         // and a fresh block cannot overlap it.
@@ -963,7 +1231,7 @@ pub unsafe fn sys_re_alloc_string(pbstr: *mut BSTR, psz: *const u16) -> i32 {
 pub unsafe fn sys_free_string(bstr: BSTR) {
     if !bstr.is_null() {
         // SAFETY: forwarded contract.
-        unsafe { allocator().free(bstr) }
+        unsafe { free_with_installed(bstr) }
     }
 }
 

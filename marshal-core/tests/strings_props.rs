@@ -175,3 +175,89 @@ proptest! {
         prop_assert_eq!(back.as_slice(), &units[..]);
     }
 }
+
+/// UTF-16 of lengths around the transcoders' thresholds ([`transcode::SIMD_THRESHOLD`], [`transcode::SIMD_THRESHOLD_STR`],
+/// [`transcode::SIMD_THRESHOLD_UTF16`]), SIMD block sizes and a few KiB, from ASCII to
+/// 3-byte text and pairs, with lone surrogates absent, rare or frequent (so the one-pass
+/// converter's resume-after-a-lone-surrogate step runs at every position), and possibly
+/// cut in the middle of a pair.
+fn utf16_near_thresholds() -> impl Strategy<Value = Vec<u16>> {
+    let len = prop_oneof![0usize..40, 56usize..72, 120usize..136, 250usize..262, 1020usize..1030, 4090usize..4100];
+    (len, 0usize..3).prop_flat_map(|(len, lone)| {
+        let piece = prop_oneof![
+            60 => (0x20u16..0x7F).prop_map(|u| vec![u]),
+            10 => (0x80u16..0x800).prop_map(|u| vec![u]),
+            10 => (0x800u16..0xD800).prop_map(|u| vec![u]),
+            5 => (0xD800u16..0xDC00, 0xDC00u16..0xE000).prop_map(|(h, l)| vec![h, l]),
+            [1, 1, 40][lone] => (0xD800u16..0xE000).prop_map(move |u| vec![if lone == 0 { 0x41 } else { u }]),
+        ];
+        prop::collection::vec(piece, len).prop_map(move |pieces| {
+            let mut units = pieces.concat();
+            units.truncate(len);
+            units
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The one-pass UTF-16 → UTF-8 converter against std's lossy conversion and against
+    /// the previous engine (encoding_rs into an exactly measured buffer), and it never
+    /// writes past the capacity it asks for.
+    #[test]
+    fn one_pass_utf16_to_utf8_agrees_with_std_and_the_old_path(units in utf16_near_thresholds()) {
+        let lossy = String::from_utf16_lossy(&units);
+        let mut old = vec![0u8; units.len() * 3];
+        let old_len = encoding_rs::mem::convert_utf16_to_utf8(&units, &mut old);
+        prop_assert_eq!(&old[..old_len], lossy.as_bytes());
+
+        let cap = transcode::utf8_capacity(units.len());
+        let mut buf = vec![0xA5u8; cap + 64];
+        // SAFETY: `buf` holds `utf8_capacity(units.len())` bytes and more.
+        let n = unsafe { transcode::utf16_to_utf8_raw(&units, buf.as_mut_ptr()) };
+        prop_assert_eq!(&buf[..n], lossy.as_bytes());
+        prop_assert!(buf[cap..].iter().all(|&b| b == 0xA5), "wrote past the capacity");
+
+        prop_assert_eq!(transcode::utf16_to_string(&units), lossy.clone());
+        prop_assert_eq!(transcode::utf8_len_lossy(&units), lossy.len());
+        let mut with_nul = lossy.clone().into_bytes();
+        with_nul.push(0);
+        prop_assert_eq!(transcode::utf16_to_utf8_vec(&units, 1), with_nul.clone());
+        let native = NativeString::from_wide(NativeStringKind::LPUTF8Str, &units, &UTF8.ansi).unwrap();
+        prop_assert_eq!(native.bytes_with_terminator(), &with_nul[..]);
+        let ansi = NativeString::from_wide(NativeStringKind::LPStr, &units, &UTF8.ansi).unwrap();
+        prop_assert_eq!(ansi.bytes_with_terminator(), &with_nul[..]);
+    }
+
+    /// UTF-8 → UTF-16 and `str` → BSTR (worst-case allocation, then shrunk) around the
+    /// thresholds, against std.
+    #[test]
+    fn one_pass_utf8_paths_agree_with_std(units in utf16_near_thresholds(), cut in any::<prop::sample::Index>()) {
+        let s = String::from_utf16_lossy(&units);
+        let expect: Vec<u16> = s.encode_utf16().collect();
+        prop_assert_eq!(transcode::utf8_to_utf16(s.as_bytes(), InvalidUtf8::Error).unwrap(), expect.clone());
+        prop_assert_eq!(transcode::utf8_to_utf16(s.as_bytes(), InvalidUtf8::Replace).unwrap(), expect.clone());
+        // An ASCII start sends str_to_bstr down its one-pass path (worst-case BSTR, then
+        // shrunk), any other start down its measure-first path.
+        for ascii_start in ["", &"a".repeat(transcode::ASCII_PROBE)] {
+            let s = format!("{ascii_start}{s}");
+            let expect: Vec<u16> = s.encode_utf16().collect();
+            let b = transcode::str_to_bstr(&s).unwrap();
+            prop_assert_eq!(b.as_wide(), &expect[..]);
+            prop_assert_eq!(b.byte_len(), expect.len() * 2);
+            let raw = b.into_raw();
+            // SAFETY: a live BSTR: the prefix before it and the terminator after its payload.
+            let (prefix, terminator) = unsafe {
+                (raw.cast::<u8>().sub(4).cast::<u32>().read_unaligned(), raw.add(expect.len()).read())
+            };
+            prop_assert_eq!((prefix as usize, terminator), (expect.len() * 2, 0));
+            // SAFETY: `raw` came from into_raw and is owned again once.
+            drop(unsafe { Bstr::from_raw(raw) });
+        }
+        // Cut anywhere (possibly inside a character): invalid UTF-8 of every length.
+        let bytes = &s.as_bytes()[..cut.index(s.len() + 1)];
+        let lossy: Vec<u16> = String::from_utf8_lossy(bytes).encode_utf16().collect();
+        prop_assert_eq!(transcode::utf8_to_utf16(bytes, InvalidUtf8::Replace).unwrap(), lossy);
+    }
+}

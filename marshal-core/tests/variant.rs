@@ -2,8 +2,8 @@
 //! change_type round trips, and bad input named by its HRESULT (Wine's test style).
 
 use marshal_core::variant::{
-    change_type, change_type_ex, Currency, Date, Decimal, SystemTime, Variant, VariantError, VariantRef, VariantValue,
-    VARIANT,
+    change_type, change_type_ex, change_type_raw, Currency, Date, Decimal, SystemTime, Variant, VariantError,
+    VariantRef, VariantValue, VARIANT,
 };
 use marshal_core::{Hresult, VarType};
 use proptest::prelude::*;
@@ -293,4 +293,41 @@ fn copy_ind_dereferences_byref() {
     assert_eq!(v.copy_ind().unwrap().value(), VariantValue::I4(77));
     assert_eq!(i32::try_from(&v), Ok(77));
     assert_eq!(change_type(&v, VarType::BSTR, 0).map(|b| String::try_from(&b).unwrap()), Ok("77".to_string()));
+}
+
+proptest! {
+    /// Integer → BSTR has an entry of its own in `change_type_ex`; the raw entry the C ABI
+    /// uses (`change_type_raw`) takes the general one. Both print Rust's decimal text, and both
+    /// refuse an LCID they do not know.
+    #[test]
+    fn integers_print_as_decimal_text_on_both_entries(i in any::<i64>(), u in any::<u64>(), shift in 0u32..64,
+                                                      lcid in prop::sample::select(vec![0u32, 0x0409, 0x0400, 0x0800, 0x007F, 0x0407, 0x0411, 0x0C0C, 0x1_0409])) {
+        let i = i >> shift;
+        let u = u >> shift;
+        let cases: Vec<(Variant, String)> = vec![
+            (Variant::from(i as i8), (i as i8).to_string()),
+            (Variant::from(i as i16), (i as i16).to_string()),
+            (Variant::from(i as i32), (i as i32).to_string()),
+            (Variant::from(i), i.to_string()),
+            (Variant::from(u as u8), (u as u8).to_string()),
+            (Variant::from(u as u16), (u as u16).to_string()),
+            (Variant::from(u as u32), (u as u32).to_string()),
+            (Variant::from(u), u.to_string()),
+        ];
+        let known = !matches!(lcid & 0xFFFF, 0x0C0C);
+        for (v, text) in cases {
+            let fast = change_type_ex(&v, lcid, 0, VarType::BSTR);
+            // SAFETY: `v` is a valid VARIANT without pointers.
+            // SAFETY: the result owns a BSTR of this crate's allocator.
+            let raw = unsafe { change_type_raw(v.as_raw(), lcid, 0, VarType::BSTR) }
+                .map(|r| unsafe { Variant::from_raw(r) }.unwrap());
+            if known {
+                prop_assert_eq!(String::try_from(&fast.unwrap()).unwrap(), text.clone());
+                prop_assert_eq!(String::try_from(&raw.unwrap()).unwrap(), text);
+            } else {
+                prop_assert_eq!(fast.err(), Some(Hresult::DISP_E_UNKNOWNLCID));
+                prop_assert_eq!(raw.err(), Some(Hresult::DISP_E_UNKNOWNLCID));
+            }
+        }
+    }
 }

@@ -204,6 +204,7 @@ pub fn encode_ansi(src: &[u16], opts: &AnsiOptions, out: &mut Vec<u8>) -> Result
 
 /// ANSI bytes (no terminator) → UTF-16. UTF-8 follows `invalid`; Windows code pages
 /// replace undecodable bytes with U+FFFD.
+#[inline]
 pub fn decode_ansi(src: &[u8], code_page: CodePage, invalid: InvalidUtf8) -> Result<Vec<u16>, StringError> {
     match code_page {
         CodePage::Utf8 => Ok(transcode::utf8_to_utf16(src, invalid)?),

@@ -229,30 +229,26 @@ fn co_task_mem_copy(bytes: &[u8], zeros: usize) -> Result<*mut c_void, StringErr
     CoTaskMem::alloc_copy(bytes, zeros).map(|p| p.as_ptr().cast()).ok_or(StringError::OutOfMemory)
 }
 
-/// UTF-16 → NUL-terminated UTF-8 straight into a CoTaskMem block.
+/// UTF-16 → NUL-terminated UTF-8 straight into a CoTaskMem block: one pass into a
+/// worst-case-sized block, as `Marshal.StringToCoTaskMemUTF8` does; a large unused
+/// remainder is given back with an in-place `realloc` (see [`transcode::SHRINK_ABOVE`]).
 fn utf16_to_co_task_mem_utf8(src: &[u16]) -> Result<*mut c_void, StringError> {
-    let cap = transcode::simd_utf8_capacity(src);
-    if cap != 0 {
-        let p = CoTaskMem::alloc(cap + 1);
-        if p.is_null() {
-            return Err(StringError::OutOfMemory);
-        }
-        // SAFETY: `p` has room for the SIMD converter plus the terminator.
-        unsafe {
-            if let Some(n) = transcode::utf16_to_utf8_simd(src, p) {
-                *p.add(n) = 0;
-                return Ok(p.cast());
-            }
-            CoTaskMem::free(p);
-        }
-    }
-    let n = transcode::utf8_len_lossy(src);
-    let p = CoTaskMem::alloc_zeroed(n + 1);
+    let cap = transcode::utf8_capacity(src.len()) + 1;
+    let p = CoTaskMem::alloc(cap);
     if p.is_null() {
         return Err(StringError::OutOfMemory);
     }
-    // SAFETY: `p` holds n + 1 zeroed (initialised) bytes.
-    transcode::utf16_to_utf8_exact(src, unsafe { core::slice::from_raw_parts_mut(p, n) });
+    // SAFETY: `p` has room for the converter's worst case plus the terminator.
+    let n = unsafe { transcode::utf16_to_utf8_raw(src, p) };
+    // SAFETY: n < cap.
+    unsafe { *p.add(n) = 0 };
+    if cap - (n + 1) > transcode::SHRINK_ABOVE {
+        // SAFETY: `p` is a live CoTaskMem block; on failure it stays valid and is kept.
+        let q = unsafe { CoTaskMem::realloc(p, n + 1) };
+        if !q.is_null() {
+            return Ok(q.cast());
+        }
+    }
     Ok(p.cast())
 }
 
@@ -452,9 +448,13 @@ pub unsafe fn free_native(kind: NativeStringKind, ptr: *mut c_void) {
 }
 
 /// Decodes narrow bytes of a form.
+#[inline]
 fn decode_narrow(kind: NativeStringKind, bytes: &[u8], opts: &StringOptions) -> Result<Vec<u16>, StringError> {
-    let cp = kind.code_page(&opts.ansi).unwrap_or(CodePage::Utf8);
-    decode_ansi(bytes, cp, opts.invalid_utf8)
+    match kind.code_page(&opts.ansi).unwrap_or(CodePage::Utf8) {
+        // UTF-8 straight to the transcoder: this is every narrow form on Unix.
+        CodePage::Utf8 => Ok(transcode::utf8_to_utf16(bytes, opts.invalid_utf8)?),
+        cp => decode_ansi(bytes, cp, opts.invalid_utf8),
+    }
 }
 
 /// Reads a native string into a managed one (null → `None`): LPWStr / LPStr / LPUTF8Str

@@ -51,12 +51,34 @@ pub fn change_type(src: &Variant, vt: VarType, flags: u16) -> Result<Variant, Hr
 /// 0 / 0x0400 / 0x0800; others give `DISP_E_UNKNOWNLCID` when text is involved).
 #[inline]
 pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Result<Variant, Hresult> {
+    // Integer → BSTR, the commonest coercion (a number shown as text), on a path of its own:
+    // the general one below answers it the same way after more dispatch.
+    if vt == VarType::BSTR && locale::is_known(lcid) {
+        let answer = integer_to_bstr(src.as_raw());
+        if answer.status == Converted::OK {
+            return Ok(Variant(VARIANT::scalar_for_return(VarType::BSTR, answer.bits)));
+        }
+        if answer.status != Converted::UNHANDLED {
+            return Err(Hresult(answer.status as i32));
+        }
+    }
+    // Number → number (R8 → I4 …): straight from the payload, in a function small enough to
+    // need no stack frame.
+    if vt != VarType::BSTR {
+        let answer = number_to_number(src.as_raw(), vt);
+        if answer.status == Converted::OK {
+            return Ok(Variant(VARIANT::scalar_for_return(vt, answer.bits)));
+        }
+        if answer.status != Converted::UNHANDLED {
+            return Err(Hresult(answer.status as i32));
+        }
+    }
     // Number → number or BSTR and text → number, the common conversions, come back as
     // payload bits in registers; the VARIANT is built here, in the caller's frame.
     // SAFETY: a Variant's BSTR is null or live (its invariant).
     let answer = unsafe { convert_scalar(src.as_raw(), lcid, vt) };
     if answer.status == Converted::OK {
-        return Ok(Variant(VARIANT::scalar(vt, answer.bits)));
+        return Ok(Variant(VARIANT::scalar_for_return(vt, answer.bits)));
     }
     if answer.status != Converted::UNHANDLED {
         return Err(Hresult(answer.status as i32));
@@ -203,6 +225,54 @@ unsafe fn text_to_number(src: &VARIANT, lcid: u32, vt: VarType) -> Option<Result
     }))
 }
 
+/// `VarBstrFromI4` and the other integer forms for a by-value integer source (I1 … UI8,
+/// INT, UINT), under a known LCID (integers print the same in all of them): the new
+/// BSTR's pointer as payload bits, in registers; [`Converted::UNHANDLED`] for any other
+/// source.
+#[inline(never)]
+fn integer_to_bstr(src: &VARIANT) -> Converted {
+    let Some((negative, magnitude)) = integer_parts(src) else {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    };
+    Converted::from_result(int_bstr(negative, magnitude).map(|p| p as usize as u64))
+}
+
+/// Number → number for a by-value numeric source ([`num_of`]) and a numeric, DATE or BOOL
+/// target ([`num_to_num`]): the result's payload bits; [`Converted::UNHANDLED`] for other
+/// pairs and for a source of the target's own type (a copy).
+#[inline(always)]
+fn number_to_number(src: &VARIANT, vt: VarType) -> Converted {
+    let Some(n) = num_of(src) else {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    };
+    let (from, to) = (fold_int(src.vt), fold_int(vt));
+    if from == to {
+        return Converted { status: Converted::UNHANDLED, bits: 0 };
+    }
+    Converted::from_option(num_to_num(to, from, n))
+}
+
+/// A by-value integer VARIANT (I1 … UI8, INT, UINT) as sign and magnitude; `None` for every
+/// other tag.
+#[inline]
+fn integer_parts(v: &VARIANT) -> Option<(bool, u64)> {
+    // SAFETY: the tag says which union member holds the value; all are plain data.
+    unsafe {
+        let signed = |i: i64| Some((i < 0, i.unsigned_abs()));
+        match v.vt {
+            VarType::I1 => signed(v.data.i8_ as i64),
+            VarType::I2 => signed(v.data.i16_ as i64),
+            VarType::I4 | VarType::INT => signed(v.data.i32_ as i64),
+            VarType::I8 => signed(v.data.i64_),
+            VarType::UI1 => Some((false, v.data.i8_ as u8 as u64)),
+            VarType::UI2 => Some((false, v.data.i16_ as u16 as u64)),
+            VarType::UI4 | VarType::UINT => Some((false, v.data.i32_ as u32 as u64)),
+            VarType::UI8 => Some((false, v.data.i64_ as u64)),
+            _ => None,
+        }
+    }
+}
+
 /// `VarBstrFromI4` … `VarBstrFromDate` under `lcid` (`from` folded by [`fold_int`]): the new
 /// BSTR.
 fn number_to_bstr(from: VarType, n: Num, lcid: u32) -> Result<*mut u16, Hresult> {
@@ -232,6 +302,7 @@ fn text_bstr(units: &[u16]) -> Result<*mut u16, Hresult> {
 
 /// An integer's decimal text (no grouping, `-` for negatives, in every locale) written
 /// straight into a new BSTR.
+#[inline(always)]
 fn int_bstr(negative: bool, magnitude: u64) -> Result<*mut u16, Hresult> {
     let digits = format::decimal_len(magnitude);
     let sign = negative as usize;
@@ -650,7 +721,7 @@ fn fold_int(vt: VarType) -> VarType {
 /// vt`), as the result's payload bits ([`payload`]); `None` for the other targets. The hot
 /// pairs of `VariantChangeType` (R8 → I4, I4 → R8 …) need nothing else, and eight bytes
 /// travel back in a register where a whole VARIANT would go through memory.
-#[inline]
+#[inline(always)]
 fn num_to_num(vt: VarType, from: VarType, n: Num) -> Option<Result<u64, Hresult>> {
     Some(match vt {
         VarType::I1
@@ -697,7 +768,7 @@ fn ps_bool_i16(ps: &VARIANT) -> i16 {
 /// R8 / DATE from a numeric source (`from` is not `vt`). DATE targets check the DATE range
 /// for R8, I4, UI4, I8 and UI8 sources, as `VarDateFromR8` / `VarDateFromI4` … do; the
 /// narrower integers and R4 always fit.
-#[inline]
+#[inline(always)]
 fn real_from_num(vt: VarType, from: VarType, n: Num) -> Result<f64, Hresult> {
     let to_date = vt == VarType::DATE;
     Ok(match n {
@@ -728,7 +799,7 @@ fn width_of(t: VarType) -> u32 {
 
 /// An integer type from a numeric source (`from`, not `vt`; INT/UINT already folded into
 /// I4/UI4): oleaut32's range checks (`DISP_E_OVERFLOW`) and its rounding of reals.
-#[inline]
+#[inline(always)]
 fn int_from_num(vt: VarType, from: VarType, n: Num) -> Result<u64, Hresult> {
     let overflow = Err(Hresult::DISP_E_OVERFLOW);
     let x: i128 = match n {

@@ -56,18 +56,22 @@ fn julian_from_dmy(year: i32, month: i32, day: i32) -> i32 {
         - 32075
 }
 
+/// Year, month, day of a Julian day number of the DATE range (`jd` ≥ 1 757 585, so every
+/// intermediate value below is non-negative: unsigned divisions by constants are a multiply
+/// and a shift each, where signed ones need sign fix-ups on the conversion's critical path).
 fn dmy_from_julian(jd: i32) -> (i32, i32, i32) {
-    let mut l = jd + 68569;
+    debug_assert!(jd > 0);
+    let mut l = jd as u32 + 68569;
     let n = l * 4 / 146097;
-    l -= (n * 146097 + 3) / 4;
+    l -= (n * 146097).div_ceil(4);
     let i = (4000 * (l + 1)) / 1461001;
-    l += 31 - (i * 1461) / 4;
+    l = l + 31 - (i * 1461) / 4;
     let j = (l * 80) / 2447;
     let day = l - (j * 2447) / 80;
     let l = j / 11;
     let month = (j + 2) - (12 * l);
-    let year = 100 * (n - 49) + i + l;
-    (year, month, day)
+    let year = 100 * n as i32 - 4900 + i as i32 + l as i32;
+    (year, month as i32, day as i32)
 }
 
 /// The whole days of an in-range DATE, truncated toward zero (oleaut32: `ceil` below zero,
@@ -173,33 +177,52 @@ impl Date {
     /// (DATE_MIN - 1, DATE_MAX + 1). Seconds are rounded; a time that rounds to 24:00 rolls
     /// into the next day (Wine then reports year 10000 for the last instant of 9999).
     pub fn to_system_time(self) -> Result<SystemTime, Hresult> {
+        self.calendar_fields(true)
+    }
+
+    /// [`Date::to_system_time`], with the day of the week left 0 unless asked for (the date
+    /// pictures do not print it, and it costs a division chain of its own).
+    #[inline(always)]
+    pub(crate) fn calendar_fields(self, with_day_of_week: bool) -> Result<SystemTime, Hresult> {
         let d = self.0;
         if !(d > DATE_MIN - 1.0 && d < DATE_MAX + 1.0) {
             return Err(Hresult::E_INVALIDARG);
         }
-        let date_part = whole_days(d);
+        // SAFETY: `d` is finite and inside (DATE_MIN - 1, DATE_MAX + 1) (checked above), so
+        // its truncation fits an i32; the same truncation toward zero as `whole_days`.
+        let days = unsafe { d.to_int_unchecked::<i32>() };
+        let date_part = days as f64;
         let mut time_part = (d - date_part).abs() + 0.00000000001;
         if time_part >= 1.0 {
             time_part -= 0.00000000001;
         }
-        let julian = (d as i32) + JULIAN_OFFSET;
+        let julian = days + JULIAN_OFFSET;
         let (year, month, day) = dmy_from_julian(julian);
         let mut st = SystemTime { year: year as u16, month: month as u16, day: day as u16, ..SystemTime::default() };
-        let dp = (date_part + 1.5) / 7.0;
-        let dow = ((dp - floor_in_date_range(dp)) * 7.0) as u16;
-        st.day_of_week = match dow {
-            0 => 5,
-            1 => 6,
-            n => n - 2,
+        if with_day_of_week {
+            let dp = (date_part + 1.5) / 7.0;
+            let dow = ((dp - floor_in_date_range(dp)) * 7.0) as u16;
+            st.day_of_week = match dow {
+                0 => 5,
+                1 => 6,
+                n => n - 2,
+            };
+        }
+        // `time_part` is in [0, 1), so each product below is in [0, 24) or [0, 60): a plain
+        // truncating conversion, without the clamping of `as` on the chain of dependent steps.
+        let whole = |x: f64| {
+            debug_assert!((0.0..60.0).contains(&x));
+            // SAFETY: `x` is finite and in [0, 60), which u16 holds.
+            unsafe { x.to_int_unchecked::<u16>() }
         };
         time_part *= 24.0;
-        st.hour = time_part as u16;
+        st.hour = whole(time_part);
         time_part -= st.hour as f64;
         time_part *= 60.0;
-        st.minute = time_part as u16;
+        st.minute = whole(time_part);
         time_part -= st.minute as f64;
         time_part *= 60.0;
-        st.second = time_part as u16;
+        st.second = whole(time_part);
         time_part -= st.second as f64;
         if time_part > 0.5 {
             if st.second < 59 {
@@ -301,6 +324,40 @@ impl fmt::Debug for Date {
                 st.year, st.month, st.day, st.hour, st.minute, st.second
             ),
             Err(_) => write!(f, "Date({})", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Fliegel–Van Flandern conversion in signed arithmetic, as oleaut32 writes it.
+    fn dmy_from_julian_signed(jd: i32) -> (i32, i32, i32) {
+        let mut l = jd + 68569;
+        let n = l * 4 / 146097;
+        l -= (n * 146097 + 3) / 4;
+        let i = (4000 * (l + 1)) / 1461001;
+        l += 31 - (i * 1461) / 4;
+        let j = (l * 80) / 2447;
+        let day = l - (j * 2447) / 80;
+        let l = j / 11;
+        let month = (j + 2) - (12 * l);
+        let year = 100 * (n - 49) + i + l;
+        (year, month, day)
+    }
+
+    #[test]
+    fn unsigned_julian_conversion_matches_the_signed_one_over_the_whole_date_range() {
+        let first = DATE_MIN as i32 + JULIAN_OFFSET;
+        let last = DATE_MAX as i32 + JULIAN_OFFSET;
+        for jd in first..=last {
+            assert_eq!(dmy_from_julian(jd), dmy_from_julian_signed(jd), "julian day {jd}");
+        }
+        // And it round-trips through julian_from_dmy.
+        for jd in (first..=last).step_by(97) {
+            let (y, m, d) = dmy_from_julian(jd);
+            assert_eq!(julian_from_dmy(y, m, d), jd);
         }
     }
 }

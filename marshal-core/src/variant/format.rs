@@ -277,16 +277,44 @@ pub(crate) unsafe fn write_decimal_units(v: u64, len: usize, dst: *mut u16) {
             dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(v % 100) as usize]);
             v /= 100;
         }
-        let mut w = v as u32;
-        while w >= 100 {
-            end -= 2;
-            dst.add(end).cast::<u32>().write_unaligned(UNIT_PAIRS[(w % 100) as usize]);
-            w /= 100;
+        write_u32_units(v as u32, end, dst);
+    }
+}
+
+/// [`write_decimal_units`] below 2^32: four digits per division from the right, the two
+/// pairs of each group split by one more (independent) division, then what is left.
+/// Fewer dependent divisions than a pair at a time, and about half the instructions.
+///
+/// # Safety
+/// As [`write_decimal_units`]; `len` = [`decimal_len`]`(v)`.
+#[inline]
+unsafe fn write_u32_units(v: u32, len: usize, dst: *mut u16) {
+    debug_assert_eq!(len, decimal_len(v as u64));
+    // SAFETY: every store is inside `dst[0..len]`: a group of four at `end - 4 .. end` while
+    // `end > 4`, then the 1 to 4 digits left at `0..end`.
+    unsafe {
+        let pair_at = |at: usize, pair: u32| dst.add(at).cast::<u32>().write_unaligned(UNIT_PAIRS[pair as usize]);
+        let mut end = len;
+        let mut w = v;
+        // `w` has `end` digits.
+        while end > 4 {
+            let group = w % 10_000;
+            w /= 10_000;
+            end -= 4;
+            pair_at(end, group / 100);
+            pair_at(end + 2, group % 100);
         }
-        if w >= 10 {
-            dst.add(end - 2).cast::<u32>().write_unaligned(UNIT_PAIRS[w as usize]);
-        } else {
-            dst.add(end - 1).write(b'0' as u16 + w as u16);
+        match end {
+            4 => {
+                pair_at(0, w / 100);
+                pair_at(2, w % 100);
+            }
+            3 => {
+                dst.write(b'0' as u16 + (w / 100) as u16);
+                pair_at(1, w % 100);
+            }
+            2 => pair_at(0, w),
+            _ => dst.write(b'0' as u16 + w as u16),
         }
     }
 }
@@ -373,16 +401,43 @@ impl Cursor<'_> {
         }
     }
 
+    /// Appends the first `n` (1 or 2) units of `pair` (two units in memory order, as in
+    /// [`UNIT_PAIRS`]) with one 4-byte store: fewer stores and length updates than a unit at
+    /// a time, on the path every date field takes.
+    #[inline]
+    fn pair(&mut self, pair: u32, n: usize) {
+        if self.len + 2 <= self.buf.len() {
+            // SAFETY: units `len` and `len + 1` are inside the buffer (checked above).
+            unsafe { self.buf.as_mut_ptr().add(self.len).cast::<u32>().write_unaligned(pair) };
+            self.len += n;
+        } else {
+            let units = if cfg!(target_endian = "little") {
+                [pair as u16, (pair >> 16) as u16]
+            } else {
+                [(pair >> 16) as u16, pair as u16]
+            };
+            for &u in &units[..n] {
+                self.push(u);
+            }
+        }
+    }
+
     /// `v` in decimal, zero-padded to `width` digits.
     #[inline]
     fn num(&mut self, v: u32, width: usize) {
         if v < 100 && width <= 2 {
             // Day, month, hour, minute, second, two-digit year: one or two digits.
-            let pair = v as usize * 2;
+            let pair = UNIT_PAIRS[v as usize];
             if v >= 10 || width == 2 {
-                self.push(DIGIT_PAIRS[pair] as u16);
+                self.pair(pair, 2);
+            } else {
+                // The second digit alone.
+                self.pair(if cfg!(target_endian = "little") { pair >> 16 } else { pair << 16 }, 1);
             }
-            self.push(DIGIT_PAIRS[pair + 1] as u16);
+        } else if (1000..10_000).contains(&v) && width <= 4 {
+            // A four-digit year.
+            self.pair(UNIT_PAIRS[(v / 100) as usize], 2);
+            self.pair(UNIT_PAIRS[(v % 100) as usize], 2);
         } else {
             self.wide_num(v, width);
         }
@@ -450,7 +505,7 @@ pub fn date_to_text(v: Date, loc: &Locale, flags: u32) -> Result<TextBuf, Hresul
 
 /// [`date_to_text`] into a buffer of the caller's (no copy of the text on return).
 pub(crate) fn write_date(out: &mut TextBuf, v: Date, loc: &Locale, flags: u32) -> Result<(), Hresult> {
-    let st = v.to_system_time()?;
+    let st = v.calendar_fields(false)?;
     let mut flags = flags;
     let d = v.0;
     let whole = super::date::whole_days(d);

@@ -279,6 +279,13 @@ pub static JA_JP: Locale = Locale {
     bool_text: ["True", "False"],
 };
 
+/// Whether [`locale`] knows `lcid` (a few compares, for paths that need no locale facts
+/// but must refuse the LCIDs oleaut32 refuses).
+#[inline]
+pub fn is_known(lcid: u32) -> bool {
+    matches!(lcid & 0xFFFF, 0x0409 | 0 | 0x0400 | 0x0800 | 0x007F | 0x0407 | 0x0411)
+}
+
 /// `LOCALE_USER_DEFAULT` (0x0400) and `LOCALE_SYSTEM_DEFAULT` (0x0800) resolve to en-US here,
 /// as they do under the Wine prefix the vectors were recorded in.
 pub fn locale(lcid: u32) -> Option<&'static Locale> {
@@ -288,5 +295,17 @@ pub fn locale(lcid: u32) -> Option<&'static Locale> {
         0x0407 => Some(&DE_DE),
         0x0411 => Some(&JA_JP),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_known_answers_as_locale_does_for_every_language_and_sort_bits() {
+        for lcid in (0..=0xFFFFu32).chain([0x1_0409, 0x8_0407, 0xF_0000, 0xF_FFFF, u32::MAX]) {
+            assert_eq!(is_known(lcid), locale(lcid).is_some(), "{lcid:#x}");
+        }
     }
 }

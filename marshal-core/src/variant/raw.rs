@@ -104,6 +104,31 @@ impl VARIANT {
         unsafe { core::mem::transmute::<_, VARIANT>(words) }
     }
 
+    /// [`VARIANT::scalar`] for results handed back by value: its first 16 bytes written
+    /// with one 16-byte store on x86-64. The caller's move of the result (out of a `Result`,
+    /// into a `Vec`) copies those 16 bytes with one 16-byte load, which the CPU forwards
+    /// from a single store of the same size but not from two 8-byte ones: without this,
+    /// each conversion waits for the stores to retire (measured: 4 ns of 33 on I4 → BSTR).
+    #[inline]
+    pub fn scalar_for_return(vt: VarType, payload: u64) -> VARIANT {
+        #[cfg(all(target_arch = "x86_64", target_pointer_width = "64"))]
+        {
+            use core::arch::x86_64::{_mm_set_epi64x, _mm_storeu_si128};
+            let mut v = core::mem::MaybeUninit::<VARIANT>::uninit();
+            let header = vt.0 as u64;
+            // SAFETY: SSE2 is part of x86-64; the 16-byte store covers bytes 0..16 of the
+            // VARIANT (tag, reserved words, first payload word) and the last word is written
+            // next, so every byte is initialised; every bit pattern is a valid VARIANT.
+            unsafe {
+                _mm_storeu_si128(v.as_mut_ptr().cast(), _mm_set_epi64x(payload as i64, header as i64));
+                v.as_mut_ptr().cast::<u64>().add(2).write(0);
+                v.assume_init()
+            }
+        }
+        #[cfg(not(all(target_arch = "x86_64", target_pointer_width = "64")))]
+        VARIANT::scalar(vt, payload)
+    }
+
     /// The DECIMAL overlaying bytes 0..16 (its `reserved` field is this VARIANT's `vt`).
     #[inline]
     pub fn decimal(&self) -> Decimal {
