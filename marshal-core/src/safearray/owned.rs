@@ -219,71 +219,91 @@ impl SafeArray {
         }
     }
 
-    /// The address of the element at `idx` (dimension 1 first) for an element
-    /// of type `T`, or `None` when any check fails ([`SafeArray::access_error`]
-    /// says which). Kept small so that `get` / `put` inline into loops.
+    /// The address of the element at `idx` of a one-dimensional array whose
+    /// elements are exactly `T`'s (hidden VARTYPE `T::VARTYPE`, element size
+    /// `T::ELEMENT_SIZE`), data present, index in range; `None` for anything
+    /// else, which [`SafeArray::slot_general`] then answers. Every check is a
+    /// load and a comparison on the descriptor (the descriptor is not trusted to
+    /// have kept its shape since the last call: native code may have changed it
+    /// through [`SafeArray::as_ptr`]), so `get` / `put` inline into loops as a
+    /// few comparisons and one load or store.
     #[inline(always)]
-    fn element_for<T: ElementType + ?Sized>(&self, idx: &[i32]) -> Option<*mut u8> {
-        let psa = self.raw();
-        // The common case in one comparison: a 1-D array with a hidden VARTYPE, data not
-        // deleted, elements of T's size (cDims, fFeatures and cbElements are the first 8
-        // bytes of the descriptor, little-endian).
-        #[cfg(target_endian = "little")]
-        if idx.len() == 1 {
-            const FLAGS: u64 =
-                (raw::FADF_RECORD | raw::FADF_HAVEIID | raw::FADF_HAVEVARTYPE | raw::FADF_DATADELETED) as u64;
-            let mask = 0xFFFF | (FLAGS << 16) | (0xFFFF_FFFF << 32);
-            let want = 1 | ((raw::FADF_HAVEVARTYPE as u64) << 16) | ((T::ELEMENT_SIZE as u64) << 32);
-            // SAFETY: `self` owns a valid descriptor: its first 8 bytes, its hidden VARTYPE
-            // (present: FADF_HAVEVARTYPE), its one bound and pvData are readable.
-            unsafe {
-                let head = (psa as *const u64).read_unaligned();
-                if head & mask == want && T::accepts(raw::hidden_vartype(psa)) {
-                    let b = *raw::bound_ptr(psa, 0);
-                    let off = (idx[0] as i64).wrapping_sub(b.lLbound as i64);
-                    let data = (*psa).pvData as *mut u8;
-                    if (off as u64) < b.cElements as u64 && !data.is_null() {
-                        return Some(data.add(off as usize * T::ELEMENT_SIZE));
-                    }
-                    return None;
-                }
-            }
+    fn vector_slot<T: ElementType + ?Sized>(&self, idx: &[i32]) -> Option<*mut u8> {
+        if !cfg!(target_endian = "little") || idx.len() != 1 {
+            return None;
         }
-        // SAFETY: `self` owns a valid, consistent descriptor with cDims bounds and its hidden area.
+        // cDims, fFeatures and cbElements are the first 8 bytes of the descriptor
+        // (little-endian): one dimension, a hidden VARTYPE that no record or IID
+        // overrides, data not deleted, elements of T's size.
+        const FLAGS: u64 =
+            (raw::FADF_RECORD | raw::FADF_HAVEIID | raw::FADF_HAVEVARTYPE | raw::FADF_DATADELETED) as u64;
+        const MASK: u64 = 0xFFFF | (FLAGS << 16) | (0xFFFF_FFFF << 32);
+        let want = 1 | ((raw::FADF_HAVEVARTYPE as u64) << 16) | ((T::ELEMENT_SIZE as u64) << 32);
+        let psa = self.raw();
+        // SAFETY: `self` owns a valid descriptor: its first 8 bytes, its one bound and
+        // pvData are readable, and its hidden VARTYPE is (FADF_HAVEVARTYPE is set) when it
+        // is read.
         unsafe {
-            let cb = (*psa).cbElements as usize;
-            match raw::vartype_of(psa) {
-                Some(vt) if cb == T::ELEMENT_SIZE && T::accepts(vt) => {}
-                _ => return None,
-            }
-            let dims = (*psa).cDims as usize;
-            if idx.len() != dims {
+            if (psa as *const u64).read_unaligned() & MASK != want || raw::hidden_vartype(psa) != T::VARTYPE {
                 return None;
             }
-            // Dimension 1 fastest; bound `dims - d` is stored at rgsabound[dims - d]. Every
-            // offset is below its count and the product of the counts fits (a consistent
-            // array), so the sums cannot overflow.
-            let mut cell = 0usize;
-            let mut stride = 1usize;
-            for (d, &index) in idx.iter().enumerate() {
-                let b = *raw::bound_ptr(psa, dims - 1 - d);
-                let off = (index as i64).wrapping_sub(b.lLbound as i64);
-                if (off as u64) >= b.cElements as u64 {
-                    return None;
-                }
-                cell += off as usize * stride;
-                stride *= b.cElements as usize;
+            let bound = *raw::bound_ptr(psa, 0);
+            let offset = (idx[0] as i64).wrapping_sub(bound.lLbound as i64) as u64;
+            if offset >= bound.cElements as u64 {
+                return None;
             }
             let data = (*psa).pvData as *mut u8;
-            if data.is_null() || (*psa).fFeatures & raw::FADF_DATADELETED != 0 {
+            if data.is_null() {
                 return None;
             }
-            // In range: cell < len, and len × cbElements fits (the array is consistent).
-            Some(data.add(cell * cb))
+            // offset < cElements, and the data holds cElements elements of ELEMENT_SIZE bytes.
+            Some(data.add(offset as usize * T::ELEMENT_SIZE))
         }
     }
 
-    /// Why [`SafeArray::element_for`] refused.
+    /// The address of the element at `idx` (dimension 1 first) for an element of
+    /// type `T`, by the general walk over every dimension, or why not. Answers
+    /// what [`SafeArray::vector_slot`] answers where that one answers.
+    #[inline]
+    fn slot_general<T: ElementType + ?Sized>(&self, idx: &[i32]) -> Result<*mut u8, SafeArrayError> {
+        let psa = self.raw();
+        // SAFETY: `self` owns a valid, consistent descriptor with cDims bounds and its hidden area.
+        let found = unsafe {
+            let cb = (*psa).cbElements as usize;
+            let dims = (*psa).cDims as usize;
+            match raw::vartype_of(psa) {
+                Some(vt) if cb == T::ELEMENT_SIZE && T::accepts(vt) && idx.len() == dims => {
+                    // Dimension 1 fastest; bound `dims - d` is stored at rgsabound[dims - d].
+                    // Every offset is below its count and the product of the counts fits (a
+                    // consistent array), so the sums cannot overflow.
+                    let mut cell = Some(0usize);
+                    let mut stride = 1usize;
+                    for (d, &index) in idx.iter().enumerate() {
+                        let b = *raw::bound_ptr(psa, dims - 1 - d);
+                        let off = (index as i64).wrapping_sub(b.lLbound as i64);
+                        if (off as u64) >= b.cElements as u64 {
+                            cell = None;
+                            break;
+                        }
+                        cell = cell.map(|c| c + off as usize * stride);
+                        stride *= b.cElements as usize;
+                    }
+                    let data = (*psa).pvData as *mut u8;
+                    match cell {
+                        // In range: cell < len, and len × cbElements fits (the array is consistent).
+                        Some(c) if !data.is_null() && (*psa).fFeatures & raw::FADF_DATADELETED == 0 => {
+                            Some(data.add(c * cb))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            }
+        };
+        found.ok_or_else(|| self.access_error::<T>(idx))
+    }
+
+    /// Why [`SafeArray::slot_general`] refused.
     #[cold]
     #[inline(never)]
     fn access_error<T: ElementType + ?Sized>(&self, idx: &[i32]) -> SafeArrayError {
@@ -323,11 +343,34 @@ impl SafeArray {
     /// ([`SafeArrayError::TypeMismatch`]).
     #[inline]
     pub fn get<T: FromElement>(&self, idx: &[i32]) -> Result<T, SafeArrayError> {
-        match self.element_for::<T>(idx) {
+        if let Some(p) = self.vector_slot::<T>(idx) {
             // SAFETY: `p` is an initialised element of a type T accepts.
-            Some(p) => unsafe { T::read_element(p) },
-            None => Err(self.access_error::<T>(idx)),
+            return unsafe { T::read_element(p) };
         }
+        if let [index] = *idx {
+            return Self::get_vector_general(self.ptr, index);
+        }
+        self.get_general(idx)
+    }
+
+    /// [`SafeArray::get`] by the general walk, for a one-dimensional index. The
+    /// descriptor and the index are passed by value so that the caller's loop
+    /// keeps them in registers (a reference to the `SafeArray` would make every
+    /// store through the data pointer a possible store into it).
+    #[cold]
+    #[inline(never)]
+    fn get_vector_general<T: FromElement>(ptr: NonNull<SAFEARRAY>, index: i32) -> Result<T, SafeArrayError> {
+        // The caller's `&self` lends the array for this call; it is not dropped here.
+        ManuallyDrop::new(Self::from_nonnull(ptr)).get_general(&[index])
+    }
+
+    /// [`SafeArray::get`] by the general walk (inline: the path of every
+    /// multi-dimensional index).
+    #[inline]
+    fn get_general<T: FromElement>(&self, idx: &[i32]) -> Result<T, SafeArrayError> {
+        let p = self.slot_general::<T>(idx)?;
+        // SAFETY: `p` is an initialised element of a type T accepts.
+        unsafe { T::read_element(p) }
     }
 
     /// Stores a copy of `value` at `idx` (dimension 1 first), as
@@ -336,11 +379,36 @@ impl SafeArray {
     /// type must match `T` ([`SafeArrayError::TypeMismatch`]).
     #[inline]
     pub fn put<T: ToElement + ?Sized>(&mut self, idx: &[i32], value: &T) -> Result<(), SafeArrayError> {
-        match self.element_for::<T>(idx) {
+        if let Some(p) = self.vector_slot::<T>(idx) {
             // SAFETY: `p` is an initialised element, owned by this array, of a type T accepts.
-            Some(p) => unsafe { value.write_element(p) },
-            None => Err(self.access_error::<T>(idx)),
+            return unsafe { value.write_element(p) };
         }
+        if let [index] = *idx {
+            return Self::put_vector_general(self.ptr, index, value);
+        }
+        self.put_general(idx, value)
+    }
+
+    /// [`SafeArray::put`] by the general walk, for a one-dimensional index; by
+    /// value for the reason given at [`SafeArray::get_vector_general`].
+    #[cold]
+    #[inline(never)]
+    fn put_vector_general<T: ToElement + ?Sized>(
+        ptr: NonNull<SAFEARRAY>,
+        index: i32,
+        value: &T,
+    ) -> Result<(), SafeArrayError> {
+        // The caller's `&mut self` lends the array for this call; it is not dropped here.
+        ManuallyDrop::new(Self::from_nonnull(ptr)).put_general(&[index], value)
+    }
+
+    /// [`SafeArray::put`] by the general walk (inline: the path of every
+    /// multi-dimensional index).
+    #[inline]
+    fn put_general<T: ToElement + ?Sized>(&mut self, idx: &[i32], value: &T) -> Result<(), SafeArrayError> {
+        let p = self.slot_general::<T>(idx)?;
+        // SAFETY: `p` is an initialised element, owned by this array, of a type T accepts.
+        unsafe { value.write_element(p) }
     }
 
     /// Changes the last dimension (dimension [`SafeArray::dims`]) to `bound`,

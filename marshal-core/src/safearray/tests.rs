@@ -1770,3 +1770,167 @@ fn vector_put_get_answer_as_the_general_path_does() {
         }
     }
 }
+
+/// What `SafeArray::get` / `put` may meet in a descriptor: each state is applied to a
+/// one-dimensional array (the typed fast path's case) and to an n × 1 array (which always
+/// takes the general walk), and undone before the arrays are dropped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Tamper {
+    None,
+    /// The other VARTYPE `T` accepts (VT_INT for i32): the fast path leaves it to the walk.
+    AlternateVartype(VarType),
+    /// A VARTYPE of the same size that `T` does not accept.
+    OtherVartype(VarType),
+    ElementSize,
+    DataDeleted,
+    NoData,
+    IidFlag,
+    RecordFlag,
+    NoVartypeFlag,
+    LockedAtLimit,
+    FixedSize,
+}
+
+impl Tamper {
+    /// Applies the state; returns what `undo` needs.
+    unsafe fn apply(self, psa: *mut SAFEARRAY) -> (u16, u32, u32, u32, *mut c_void) {
+        unsafe {
+            let saved = ((*psa).fFeatures, (*psa).cbElements, (*psa).cLocks, hidden_vt(psa), (*psa).pvData);
+            match self {
+                Tamper::None => {}
+                Tamper::AlternateVartype(vt) | Tamper::OtherVartype(vt) => set_hidden_vt(psa, vt.0 as u32),
+                Tamper::ElementSize => (*psa).cbElements += 4,
+                Tamper::DataDeleted => (*psa).fFeatures |= FADF_DATADELETED,
+                Tamper::NoData => (*psa).pvData = ptr::null_mut(),
+                Tamper::IidFlag => (*psa).fFeatures |= FADF_HAVEIID,
+                Tamper::RecordFlag => (*psa).fFeatures |= FADF_RECORD,
+                Tamper::NoVartypeFlag => (*psa).fFeatures &= !FADF_HAVEVARTYPE,
+                Tamper::LockedAtLimit => (*psa).cLocks = MAX_LOCKS,
+                Tamper::FixedSize => (*psa).fFeatures |= FADF_FIXEDSIZE,
+            }
+            saved
+        }
+    }
+
+    unsafe fn undo(psa: *mut SAFEARRAY, saved: (u16, u32, u32, u32, *mut c_void)) {
+        unsafe {
+            (*psa).fFeatures = saved.0;
+            (*psa).cbElements = saved.1;
+            (*psa).cLocks = saved.2;
+            set_hidden_vt(psa, saved.3);
+            (*psa).pvData = saved.4;
+        }
+    }
+
+    /// Whether an element in range is reachable in this state (an independent statement of
+    /// the rules: the hidden VARTYPE is one `T` accepts, of `T`'s size, data present).
+    fn reachable(self) -> bool {
+        matches!(self, Tamper::None | Tamper::AlternateVartype(_) | Tamper::LockedAtLimit | Tamper::FixedSize)
+    }
+}
+
+unsafe fn hidden_vt(psa: *mut SAFEARRAY) -> u32 {
+    unsafe { ((psa as *mut u8).sub(4) as *const u32).read_unaligned() }
+}
+
+unsafe fn set_hidden_vt(psa: *mut SAFEARRAY, vt: u32) {
+    unsafe { ((psa as *mut u8).sub(4) as *mut u32).write_unaligned(vt) }
+}
+
+/// The element bytes of an array of `count` elements of `size` bytes.
+unsafe fn element_bytes(a: &SafeArray, count: usize, size: usize) -> Vec<u8> {
+    unsafe { core::slice::from_raw_parts(a.data_ptr() as *const u8, count * size).to_vec() }
+}
+
+/// `get` / `put` on a one-dimensional array (the typed fast path) answer exactly what the
+/// general walk answers on an n × 1 array of the same first dimension, in every state of
+/// [`Tamper`], for indices in and out of range, at the ends of the `i32` range too; and
+/// they write the same cells.
+fn fast_path_answers_as_the_general_walk<T>(vt: VarType, alternate: Option<VarType>, other: VarType, make: fn(i64) -> T)
+where
+    T: FromElement + ToElement + PartialEq + core::fmt::Debug,
+{
+    let mut states = vec![
+        Tamper::None,
+        Tamper::OtherVartype(other),
+        Tamper::ElementSize,
+        Tamper::DataDeleted,
+        Tamper::NoData,
+        Tamper::IidFlag,
+        Tamper::RecordFlag,
+        Tamper::NoVartypeFlag,
+        Tamper::LockedAtLimit,
+        Tamper::FixedSize,
+    ];
+    states.extend(alternate.map(Tamper::AlternateVartype));
+    const COUNT: u32 = 5;
+    for lower in [-2, 0, i32::MAX - COUNT as i32 + 1, i32::MIN] {
+        let size = T::ELEMENT_SIZE;
+        // The vector both ways (one block, and descriptor + data block), and the n × 1 array.
+        let vectors =
+            [SafeArray::vector(vt, lower, COUNT).unwrap(), SafeArray::new(vt, &[Bound::new(lower, COUNT)]).unwrap()];
+        for mut vector in vectors {
+            let mut matrix = SafeArray::new(vt, &[Bound::new(lower, COUNT), Bound::new(7, 1)]).unwrap();
+            let mut indices: Vec<i32> =
+                (lower as i64 - 2..lower as i64 + COUNT as i64 + 2).filter_map(|i| i32::try_from(i).ok()).collect();
+            // 7: the n × 1 array's index of dimension 2, which a one-index call must not reach.
+            indices.extend([i32::MIN, i32::MIN + 1, -1, 0, 1, 7, i32::MAX - 1, i32::MAX]);
+            for (s, &state) in states.iter().enumerate() {
+                let (saved_v, saved_m) = unsafe { (state.apply(vector.as_ptr()), state.apply(matrix.as_ptr())) };
+                for &i in &indices {
+                    let value = make(s as i64 * 1000 + i as i64);
+                    let put_v = vector.put(&[i], &value);
+                    let put_m = matrix.put(&[i, 7], &value);
+                    assert_eq!(put_v, put_m, "{vt:?} lower {lower} {state:?} put [{i}]");
+                    let get_v = vector.get::<T>(&[i]);
+                    let get_m = matrix.get::<T>(&[i, 7]);
+                    assert_eq!(get_v, get_m, "{vt:?} lower {lower} {state:?} get [{i}]");
+                    let in_range = (lower as i64..lower as i64 + COUNT as i64).contains(&(i as i64));
+                    assert_eq!(get_v.is_ok(), in_range && state.reachable(), "{vt:?} lower {lower} {state:?} [{i}]");
+                    if let Ok(got) = get_v {
+                        assert_eq!(got, value);
+                    }
+                    // One index for two dimensions, two for one: refused whatever the state (the
+                    // count is checked after the element type).
+                    if state.reachable() {
+                        let wrong_count = |expected, found| SafeArrayError::WrongIndexCount { expected, found };
+                        assert_eq!(matrix.get::<T>(&[i]), Err(wrong_count(2, 1)), "{vt:?} {state:?} [{i}] on 2 dims");
+                        assert_eq!(
+                            matrix.put(&[i], &value),
+                            Err(wrong_count(2, 1)),
+                            "{vt:?} {state:?} [{i}] on 2 dims"
+                        );
+                        assert_eq!(
+                            vector.get::<T>(&[i, 7]),
+                            Err(wrong_count(1, 2)),
+                            "{vt:?} {state:?} [{i}, 7] on 1 dim"
+                        );
+                    }
+                }
+                unsafe {
+                    Tamper::undo(vector.as_ptr(), saved_v);
+                    Tamper::undo(matrix.as_ptr(), saved_m);
+                    assert_eq!(
+                        element_bytes(&vector, COUNT as usize, size),
+                        element_bytes(&matrix, COUNT as usize, size),
+                        "{vt:?} lower {lower} {state:?}: the same cells written"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn owned_vector_put_get_answer_as_the_general_walk_does() {
+    let before = live_blocks();
+    fast_path_answers_as_the_general_walk::<i32>(VarType::I4, Some(VarType::INT), VarType::R4, |k| k as i32);
+    fast_path_answers_as_the_general_walk::<u32>(VarType::UI4, Some(VarType::UINT), VarType::I4, |k| k as u32);
+    fast_path_answers_as_the_general_walk::<u8>(VarType::UI1, None, VarType::I1, |k| k as u8);
+    fast_path_answers_as_the_general_walk::<i16>(VarType::I2, None, VarType::UI2, |k| k as i16);
+    fast_path_answers_as_the_general_walk::<f64>(VarType::R8, None, VarType::I8, |k| k as f64 + 0.5);
+    fast_path_answers_as_the_general_walk::<i64>(VarType::I8, None, VarType::CY, |k| k << 20);
+    fast_path_answers_as_the_general_walk::<bool>(VarType::BOOL, None, VarType::I2, |k| k % 3 == 0);
+    fast_path_answers_as_the_general_walk::<Hresult>(VarType::ERROR, None, VarType::I4, |k| Hresult(k as i32));
+    assert_eq!(live_blocks(), before, "every array freed");
+}
