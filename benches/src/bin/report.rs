@@ -221,14 +221,28 @@ fn build_and_run_wine(
         .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
         // Wine's user locale follows the Unix one; C.UTF-8 (or C, if absent) is en-US, the engine's locale.
         .env("LC_ALL", "C.UTF-8");
-    let (status, stdout, stderr) = run_with_timeout(&mut cmd, framed_string_inputs(), timeout)
-        .map_err(|e| format!("the Wine baseline failed: {e}"))?;
+    let ran = run_with_timeout(&mut cmd, framed_string_inputs(), timeout);
+    stop_wine_services(wine, &prefix);
+    let (status, stdout, stderr) = ran.map_err(|e| format!("the Wine baseline failed: {e}"))?;
     if !status.success() {
         let why = stderr.lines().find(|l| l.starts_with("WineBaseline:")).or_else(|| stderr.lines().last());
         return Err(format!("the Wine baseline failed ({status}): {}", why.unwrap_or("")));
     }
     let version = stdout.lines().find_map(|l| l.strip_prefix("#wine ")).unwrap_or("?").trim().to_string();
     Ok((parse_baseline_lines(&stdout), version))
+}
+
+/// Ends the prefix's wineserver and the service processes it started (services.exe, winedevice.exe,
+/// explorer.exe …), which otherwise linger for seconds after the program and take CPU from the engine's own
+/// measurements that follow (seen: DATE→BSTR 110 ns measured alone, 230 ns right after the Wine baseline).
+fn stop_wine_services(wine: &Path, prefix: &Path) {
+    let server = ["wineserver", "wineserver64"].iter().map(|n| wine.with_file_name(n)).find(|p| p.is_file());
+    if let Some(server) = server {
+        // -k ends them; -w returns once the server has gone.
+        for flag in ["-k", "-w"] {
+            let _ = Command::new(&server).arg(flag).env("WINEPREFIX", prefix).output();
+        }
+    }
 }
 
 /// The engine's answer to a coercion, spelled as WineBaseline.c prints oleaut32's (floats as Rust's shortest
