@@ -62,8 +62,8 @@ pub fn change_type_ex(src: &Variant, lcid: u32, flags: u16, vt: VarType) -> Resu
             return Err(Hresult(answer.status as i32));
         }
     }
-    // Number → number (R8 → I4 …): straight from the payload, in a function small enough to
-    // need no stack frame.
+    // Number → number (R8 → I4 …): straight from the payload, inlined here so that a target
+    // known at the call site folds to its one conversion.
     if vt != VarType::BSTR {
         let answer = number_to_number(src.as_raw(), vt);
         if answer.status == Converted::OK {
