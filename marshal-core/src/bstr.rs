@@ -23,7 +23,9 @@
 //! 16 bytes, holding a pointer-sized header whose last 4 bytes are the byte length, then
 //! the payload. On 64-bit targets the BSTR pointer is therefore 8 mod 16, as oleaut32's.
 //! Native code that builds a BSTR the same way can hand it to Rust, and the other way
-//! round (`free(p - sizeof(void*))`).
+//! round (`free(p - sizeof(void*))`). On 64-bit targets the header's first 4 bytes hold the
+//! stamp of the cache of freed blocks ([`thread_cache_len`]); what native code leaves there
+//! only means its block is freed rather than cached.
 //!
 //! ```
 //! use marshal_core::bstr::{Bstr, BstrRef};
