@@ -287,14 +287,6 @@ unsafe fn utf16_to_utf8_scalar(src: &[u16], dst: *mut u8) -> usize {
     o
 }
 
-/// UTF-16 → UTF-8 into `dst` of at least [`utf8_len_lossy`]`(src)` bytes, lone
-/// surrogates → U+FFFD. Returns the bytes written. Panics if `dst` is too short.
-pub fn utf16_to_utf8_exact(src: &[u16], dst: &mut [u8]) -> usize {
-    let (read, written) = encoding_rs::mem::convert_utf16_to_utf8_partial(src, dst);
-    assert_eq!(read, src.len(), "destination shorter than utf8_len_lossy(src)");
-    written
-}
-
 /// UTF-16 → UTF-8 into a fresh `Vec<u8>` (lone surrogates → U+FFFD), with `extra_zeros`
 /// zero bytes appended (a terminator) that are part of the returned vector.
 ///
