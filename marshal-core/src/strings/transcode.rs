@@ -414,6 +414,7 @@ pub fn utf8_to_utf16(src: &[u8], invalid: InvalidUtf8) -> Result<Vec<u16>, Utf8E
     // Sized as `utf8_to_utf16_append` reserves, so its `reserve` finds the room already.
     let mut v: Vec<u16> = Vec::with_capacity(src.len() + 1 + SIMD_SLACK);
     utf8_to_utf16_append(src, invalid, &mut v)?;
+    // Counted in 2-byte units: SHRINK_ABOVE bytes.
     if v.capacity() - v.len() > SHRINK_ABOVE / 2 {
         v.shrink_to_fit();
     }
